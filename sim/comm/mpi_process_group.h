@@ -1,0 +1,31 @@
+// MpiProcessGroup: the ProcessGroup of mpirun's processes (MPI_COMM_WORLD), one process per
+// tensor-parallel rank. MPI is initialised on first use and finalised at exit. Built only with MPI.
+#ifndef TPSIM_SIM_COMM_MPI_PROCESS_GROUP_H_
+#define TPSIM_SIM_COMM_MPI_PROCESS_GROUP_H_
+
+#include "sim/comm/process_group.h"
+
+namespace tpsim {
+
+class MpiProcessGroup final : public ProcessGroup {
+ public:
+  // The world group; initialises MPI the first time.
+  static MpiProcessGroup& World();
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  Status Barrier() override;
+  StatusOr<std::int64_t> AllReduceMin(std::int64_t value) override;
+  StatusOr<std::int64_t> AllReduceMax(std::int64_t value) override;
+  StatusOr<std::vector<std::string>> Gather(const std::string& payload) override;
+  StatusOr<std::string> Broadcast(const std::string& payload) override;
+
+ private:
+  MpiProcessGroup();
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+}  // namespace tpsim
+
+#endif  // TPSIM_SIM_COMM_MPI_PROCESS_GROUP_H_

@@ -1,0 +1,34 @@
+// KV-cache arithmetic of vLLM (research/vllm_memory_mechanism.md §3): page bytes per layer with KV-head
+// replication, blocks from the available bytes, tokens, and the errors vLLM raises when a request of
+// max_model_len does not fit, with the binary-searched estimate of the longest length that would.
+#ifndef TPSIM_SIM_ENGINE_KV_CACHE_H_
+#define TPSIM_SIM_ENGINE_KV_CACHE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "sim/base/units.h"
+#include "sim/engine/resolved_config.h"
+
+namespace tpsim {
+
+// 2 x block_size x n_kv_r x head_dim x dtype bytes (FullAttentionSpec.real_page_size_bytes).
+Bytes PageBytesPerLayer(const ResolvedConfig& cfg);
+// V1: floor(floor(available / page) / L), never negative. V0: floor(available / (L x page)).
+std::int64_t NumBlocks(const ResolvedConfig& cfg, Bytes available, bool v0);
+// Bytes one request of `len` tokens needs: L x ceil(len / block_size) x page.
+Bytes BytesForOneRequest(const ResolvedConfig& cfg, std::int64_t len);
+// The longest length in [1, max_model_len] whose request fits in `available` (binary search as vLLM's
+// estimate_max_model_len); 0 when none fits.
+std::int64_t EstimateMaxModelLen(const ResolvedConfig& cfg, Bytes available);
+
+struct KvVerdict {
+  std::string kind;     // "" when it fits, else "no_kv_memory" or "kv_cache_too_small"
+  std::string message;  // vLLM's text
+};
+// vLLM's checks after sizing (V1 _check_enough_kv_cache_memory; V0 raise_if_cache_size_invalid).
+KvVerdict CheckKvCache(const ResolvedConfig& cfg, Bytes available, std::int64_t num_blocks, bool v0);
+
+}  // namespace tpsim
+
+#endif  // TPSIM_SIM_ENGINE_KV_CACHE_H_

@@ -1,0 +1,314 @@
+#include "sim/engine/startup.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "sim/engine/kv_cache.h"
+#include "sim/engine/profile_program.h"
+#include "sim/shard/weight_replay.h"
+#include "topology/comm_memory.h"
+
+namespace tpsim {
+
+namespace {
+
+// Simulated clock (issue 6: "a small documented cost model"). Only phase durations depend on these;
+// no memory figure does.
+constexpr double kContextCreateSeconds = 1.0;   // CUDA context + torch import; assumed
+constexpr double kCommunicatorSeconds = 0.5;    // ncclCommInitRank + warm-up; assumed
+constexpr double kMatmulEfficiency = 0.5;       // achieved / peak tensor FLOPS in the dummy run; assumed
+constexpr double kGraphCaptureSeconds = 0.25;   // per captured graph (vLLM logs ~20 s for 67 sizes)
+// CUDA-graph driver objects: device memory per captured kernel node. An order-of-magnitude assumption
+// (between what calibration rows C030 and C045 imply, 13-28 KiB); verify on a GPU.
+constexpr Bytes kGraphBytesPerNode = 16 * kKiB;
+constexpr int kKernelsPerLayer = 12;  // norm, qkv, q/k norm, rope, attn, o, ar, norm, gate_up, act, down, ar
+
+std::string Fmt(const char* fmt, double a) {
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), fmt, a);
+  return buf;
+}
+
+}  // namespace
+
+StartupRun::StartupRun(const ResolvedConfig& cfg, int rank, Device* device)
+    : cfg_(cfg), rank_(rank), policy_(MakePolicy(cfg)), m_(device, rank) {
+  report_.rank = rank;
+  report_.gpu = cfg.gpu.key;
+  report_.total = device->QueryMemInfo().total;
+}
+
+Status StartupRun::Verdict(const Status& s) {
+  if (s.ok() || s.code() != Status::Code::kResourceExhausted) return s;
+  report_.error_kind = "oom";
+  report_.error_message = "torch.OutOfMemoryError: " + s.message();
+  m_.Mark("out of memory");
+  return Status::Ok();
+}
+
+Status StartupRun::Stage1() {
+  ShardOptions so;
+  so.tp = cfg_.tp;
+  so.rank = rank_;
+  so.model_dtype = cfg_.dtype;
+  so.linear = cfg_.linear;
+  so.sm_count = cfg_.gpu.sm_count;
+  TPSIM_ASSIGN_OR_RETURN(plan_, BuildShardPlan(cfg_.model, so));
+  TPSIM_RETURN_IF_ERROR(Verdict(InitDevice()));
+  if (failed()) return Status::Ok();
+  TPSIM_RETURN_IF_ERROR(Verdict(LoadModel()));
+  if (failed()) return Status::Ok();
+  TPSIM_RETURN_IF_ERROR(Verdict(ProfileRun()));
+  return Status::Ok();
+}
+
+Status StartupRun::InitDevice() {
+  m_.BeginPhase("init_device");
+  const ContextMemory ctx = ModelContextMemory(cfg_.gpu, cfg_.tp, cfg_.version);
+  TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kContext, "CUDA context", ctx.at_init).status());
+  m_.Advance(kContextCreateSeconds);
+  report_.cuda_context = ctx.at_init;
+  const Bytes total = report_.total;
+  report_.requested = policy_->Requested(total, cfg_.gpu_memory_utilization);
+  readings_.requested = report_.requested;
+  if (policy_->SnapshotBeforeDistributedInit()) readings_.init = m_.Snapshot();
+
+  CommQuery q;
+  q.gpu = &cfg_.gpu;
+  q.topology = &cfg_.topology;
+  q.tp = cfg_.tp;
+  q.rank = rank_;
+  q.vllm = cfg_.version;
+  q.disable_custom_all_reduce = cfg_.args.disable_custom_all_reduce;
+  TPSIM_ASSIGN_OR_RETURN(CommMemoryPlan comm, PlanCommMemory(q));
+  comm_ = comm;
+  if (ctx.nccl_code > 0 && cfg_.tp > 1) {
+    TPSIM_RETURN_IF_ERROR(
+        m_.RawAlloc(MemCategory::kContext, "NCCL device code", ctx.nccl_code).status());
+    report_.cuda_context += ctx.nccl_code;
+  }
+  for (const CommAllocation& a : comm.allocations) {
+    if (a.phase != CommPhase::kDistributedInit) continue;
+    const bool car = a.label.find("custom") != std::string::npos;
+    (car ? report_.custom_allreduce : report_.nccl) += a.bytes;
+    if (a.torch_allocated) {
+      TPSIM_ASSIGN_OR_RETURN(BlockHandle h, m_.TorchAlloc(MemCategory::kCommunication, a.label, a.bytes));
+      persistent_.push_back(h);
+    } else {
+      TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kCommunication, a.label, a.bytes).status());
+    }
+  }
+  if (cfg_.tp > 1) {
+    m_.Advance(kCommunicatorSeconds);
+    m_.Collective("pynccl warm-up all_reduce", 4);
+  }
+  m_.EmptyCache();
+  if (!policy_->SnapshotBeforeDistributedInit()) readings_.init = m_.Snapshot();
+  report_.init_free = readings_.init.free;
+  if (!policy_->IsV0() && cfg_.era != VllmEra::kV1_0_8 && readings_.init.free < report_.requested) {
+    report_.error_kind = "insufficient_free_memory";
+    report_.error_message =
+        "ValueError: Free memory on device (" + Fmt("%.2f", ToGiB(readings_.init.free)) + "/" +
+        Fmt("%.2f", ToGiB(total)) + " GiB) on startup is less than desired GPU memory utilization (" +
+        Fmt("%.2f", cfg_.gpu_memory_utilization) + ", " + Fmt("%.2f", ToGiB(report_.requested)) +
+        " GiB). Decrease GPU memory utilization or reduce GPU memory used by other processes.";
+    return Status::Ok();
+  }
+
+  if (!policy_->IsV0()) {
+    // GPUModelRunner.__init__ persistent buffers (research §1.1 table): on top of the budget.
+    m_.BeginPhase("model_runner_init");
+    const std::int64_t t = cfg_.max_num_batched_tokens, s = cfg_.max_num_seqs;
+    const Bytes b = DTypeBytes(cfg_.dtype);
+    const std::pair<const char*, Bytes> buffers[] = {
+        {"input_ids [T] int32", t * 4},
+        {"positions [T] int64", t * 8},
+        {"inputs_embeds [T, H]", t * cfg_.model.hidden_size * b},
+        {"query_start_loc [S+1] int32", (s + 1) * 4},
+        {"seq_lens [S] int32", s * 4},
+        {"slot_mapping [T] int64", t * 8},
+        {"block_table [S, max_blocks] int32", s * CeilDiv(cfg_.max_model_len, cfg_.block_size) * 4},
+        {"sampling tensors [S] x 6", s * 4 * 6},
+    };
+    for (const auto& [label, bytes] : buffers) {
+      TPSIM_ASSIGN_OR_RETURN(BlockHandle h, m_.TorchAlloc(MemCategory::kRunnerBuffers, label, bytes));
+      persistent_.push_back(h);
+      report_.runner_buffers += m_.allocator().BlockSize(h);
+    }
+  }
+  return Status::Ok();
+}
+
+Status StartupRun::LoadModel() {
+  m_.BeginPhase("load_model");
+  m_.EmptyCache();
+  m_.ResetPeak();
+  const Bytes before = m_.allocator().stats().allocated;
+  for (const TensorSpec& t : plan_.tensors) {
+    TPSIM_ASSIGN_OR_RETURN(BlockHandle h, m_.TorchAlloc(MemCategory::kWeights, t.name, t.bytes()));
+    weight_handles_.push_back(h);
+  }
+  for (const PostLoadStep& step : plan_.post_load) {
+    for (const TensorSpec& t : step.allocate) {
+      TPSIM_ASSIGN_OR_RETURN(BlockHandle h, m_.TorchAlloc(MemCategory::kWeights, t.name, t.bytes()));
+      weight_handles_.push_back(h);
+    }
+    for (int idx : step.release) {
+      m_.TorchFree(weight_handles_[idx]);
+      weight_handles_[idx] = 0;
+    }
+  }
+  readings_.weights = m_.allocator().stats().allocated - before;
+  report_.weights = readings_.weights;
+  m_.Advance(static_cast<double>(plan_.TotalBytes()) / (cfg_.gpu.h2d_gb_per_s * 1e9));
+  report_.log.push_back("Model loading took " + Fmt("%.4f", ToGiB(report_.weights)) + " GiB memory");
+  return Status::Ok();
+}
+
+Bytes StartupRun::CudaGraphPoolBytes() const {
+  if (cfg_.capture_sizes.empty()) return 0;
+  const std::int64_t mx = cfg_.capture_sizes.front();
+  const Bytes b = DTypeBytes(cfg_.dtype);
+  const std::int64_t h = cfg_.model.hidden_size;
+  if (policy_->IsV0()) {
+    // One whole-model graph per size; intermediates are reused inside the pool: the eager forward's
+    // live set at the largest size.
+    return mx * b * (5 * h + 3 * cfg_.model.intermediate_size / cfg_.tp);
+  }
+  // Piecewise: vLLM keeps only weak references to every piece's outputs except the last, so the
+  // shared pool is reused piece after piece: it holds about one piece's working set (the MLP window of
+  // the compiled forward) at the largest size.
+  return mx * b * (h + 3 * cfg_.model.intermediate_size / cfg_.tp);
+}
+
+namespace {
+
+Bytes GraphOverhead(const ResolvedConfig& cfg, std::int64_t graphs) {
+  return RoundUp(graphs * cfg.model.num_layers * kKernelsPerLayer * kGraphBytesPerNode, 2 * kMiB);
+}
+
+std::int64_t NumGraphs(const ResolvedConfig& cfg) {
+  return static_cast<std::int64_t>(cfg.capture_sizes.size() + cfg.full_capture_sizes.size());
+}
+
+}  // namespace
+
+Status StartupRun::ProfileRun() {
+  m_.BeginPhase("profile_run");
+  m_.EmptyCache();
+  m_.ResetPeak();
+  readings_.before_profile = m_.Snapshot();
+  const bool compiled = !policy_->IsV0() && !cfg_.enforce_eager;
+  BlockHandle hidden = 0;
+  TPSIM_RETURN_IF_ERROR(EmitForward(cfg_, plan_, cfg_.max_num_batched_tokens, compiled, &m_, &hidden,
+                                    &persistent_));
+  // Lazily loaded kernels and lazily connected NCCL buffers appear with the first forward.
+  const ContextMemory ctx = ModelContextMemory(cfg_.gpu, cfg_.tp, cfg_.version);
+  if (ctx.first_forward_growth > 0) {
+    TPSIM_RETURN_IF_ERROR(
+        m_.RawAlloc(MemCategory::kContext, "lazily loaded kernels", ctx.first_forward_growth).status());
+  }
+  for (const CommAllocation& a : comm_.allocations) {
+    if (a.phase != CommPhase::kFirstCollective) continue;
+    report_.nccl += a.bytes;
+    TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kCommunication, a.label, a.bytes).status());
+  }
+  TPSIM_RETURN_IF_ERROR(EmitSampler(cfg_, plan_, cfg_.profile_num_reqs(), &m_));
+  m_.TorchFree(hidden);
+  m_.Advance(ForwardFlops(cfg_, plan_, cfg_.max_num_batched_tokens) /
+             (cfg_.gpu.fp16_tensor_tflops * 1e12 * kMatmulEfficiency));
+  readings_.peak_during_profile = m_.allocator().stats().peak_allocated;
+
+  if (policy_->EstimatesCudaGraphs() && !cfg_.enforce_eager) {
+    // profile_cudagraph_memory: capture the two largest sizes per mode into a temporary pool and
+    // extrapolate: max(first) + sum per_graph x (n - 1).
+    const Bytes pool = CudaGraphPoolBytes();
+    const Bytes per_graph = std::max<Bytes>(GraphOverhead(cfg_, 1), kMiB);
+    TPSIM_ASSIGN_OR_RETURN(BlockHandle tmp, m_.TorchAlloc(MemCategory::kCudaGraph, "graph pool (estimate)",
+                                                          pool, /*pool=*/1));
+    TPSIM_ASSIGN_OR_RETURN(RawHandle objs, m_.RawAlloc(MemCategory::kCudaGraph, "graph objects (estimate)",
+                                                       GraphOverhead(cfg_, 2)));
+    const std::int64_t modes_graphs = NumGraphs(cfg_);
+    const int modes = cfg_.full_capture_sizes.empty() ? 1 : 2;
+    readings_.cudagraph_estimate = RoundUp(pool, 2 * kMiB) + per_graph + per_graph * (modes_graphs - modes);
+    report_.cudagraph_estimate = readings_.cudagraph_estimate;
+    m_.TorchFree(tmp);
+    m_.RawFree(objs);
+    m_.ReleasePool(1);
+    report_.log.push_back("Estimated CUDA graph memory: " +
+                          Fmt("%.2f", ToGiB(readings_.cudagraph_estimate)) + " GiB total");
+  }
+  m_.EmptyCache();
+  readings_.after_profile = m_.Snapshot();
+
+  KvBudget budget = policy_->Budget(readings_);
+  if (cfg_.args.kv_cache_memory) budget.available = *cfg_.args.kv_cache_memory;
+  report_.activation_peak = budget.activation_peak;
+  report_.non_torch = budget.non_torch;
+  report_.available_kv = budget.available;
+  report_.num_blocks_local = NumBlocks(cfg_, budget.available, policy_->IsV0());
+  report_.log.push_back("Available KV cache memory: " + Fmt("%.2f", ToGiB(budget.available)) + " GiB");
+  m_.BeginPhase("kv_cache_sizing");
+  return Status::Ok();
+}
+
+Status StartupRun::Stage2(std::int64_t num_blocks) {
+  if (failed()) return Status::Ok();
+  // KV tensors: one per layer (V1 _allocate_kv_cache_tensors; V0 CacheEngine), each its own segment.
+  m_.BeginPhase("kv_cache_alloc");
+  const Bytes per_layer = PageBytesPerLayer(cfg_) * num_blocks;
+  for (std::int64_t l = 0; l < cfg_.model.num_layers && num_blocks > 0; ++l) {
+    auto h = m_.TorchAlloc(MemCategory::kKvCache, "kv_cache layer " + std::to_string(l), per_layer);
+    if (!h.ok()) return Verdict(h.status());
+    persistent_.push_back(*h);
+  }
+  report_.kv_cache = per_layer * cfg_.model.num_layers;
+  TPSIM_RETURN_IF_ERROR(Verdict(CaptureCudaGraphs()));
+  if (failed()) return Status::Ok();
+  TPSIM_RETURN_IF_ERROR(Verdict(SamplerWarmup()));
+  return Status::Ok();
+}
+
+Status StartupRun::CaptureCudaGraphs() {
+  if (cfg_.enforce_eager || cfg_.capture_sizes.empty()) return Status::Ok();
+  m_.BeginPhase("cudagraph_capture");
+  const Bytes before = m_.Snapshot().cuda_used;
+  TPSIM_RETURN_IF_ERROR(
+      m_.TorchAlloc(MemCategory::kCudaGraph, "graph pool", CudaGraphPoolBytes(), /*pool=*/2).status());
+  const std::int64_t graphs = NumGraphs(cfg_);
+  TPSIM_RETURN_IF_ERROR(
+      m_.RawAlloc(MemCategory::kCudaGraph, "graph objects x" + std::to_string(graphs),
+                  GraphOverhead(cfg_, graphs))
+          .status());
+  m_.Advance(kGraphCaptureSeconds * static_cast<double>(graphs));
+  report_.cudagraph = m_.Snapshot().cuda_used - before;
+  report_.log.push_back("Graph capturing finished, took " + Fmt("%.2f", ToGiB(report_.cudagraph)) +
+                        " GiB");
+  return Status::Ok();
+}
+
+Status StartupRun::SamplerWarmup() {
+  // compile_or_warm_up_model runs _dummy_sampler_run again after capture (V1); its blocks stay cached.
+  if (policy_->IsV0()) return Status::Ok();
+  m_.BeginPhase("sampler_warmup");
+  TPSIM_ASSIGN_OR_RETURN(BlockHandle hidden,
+                         m_.TorchAlloc(MemCategory::kSampler, "hidden states",
+                                       cfg_.profile_num_reqs() * cfg_.model.hidden_size *
+                                           DTypeBytes(cfg_.dtype)));
+  TPSIM_RETURN_IF_ERROR(EmitSampler(cfg_, plan_, cfg_.profile_num_reqs(), &m_));
+  m_.TorchFree(hidden);
+  return Status::Ok();
+}
+
+RankReport StartupRun::TakeReport() {
+  m_.BeginPhase("ready");
+  report_.timeline = m_.Finish();
+  report_.final_used = m_.Snapshot().cuda_used;
+  Bytes peak = 0;
+  for (const TimelineEvent& e : report_.timeline.events) peak = std::max(peak, e.device_used);
+  report_.peak_used = peak;
+  return std::move(report_);
+}
+
+}  // namespace tpsim

@@ -1,0 +1,64 @@
+// StartupRun: one rank's vLLM start-up replayed as a program of phases on a Device (DESIGN §2):
+//   init_device (CUDA context, distributed init: NCCL / custom all-reduce / symmetric memory, init
+//   snapshot, requested-memory check) -> model runner buffers -> load_model (weights in load order) ->
+//   profile_run (dummy forward, sampler, lazily created NCCL buffers and kernels, v0.18+ CUDA-graph
+//   estimate) -> KV sizing   [cross-rank minimum of num_blocks]   -> KV tensors (one per layer) ->
+//   CUDA-graph capture (skipped by enforce_eager) -> sampler warm-up.
+// Stage1 runs up to KV sizing, Stage2 after the cross-rank minimum. A failed allocation is an "oom"
+// verdict in the report, never a crash.
+#ifndef TPSIM_SIM_ENGINE_STARTUP_H_
+#define TPSIM_SIM_ENGINE_STARTUP_H_
+
+#include <memory>
+
+#include "sim/device/device.h"
+#include "sim/engine/resolved_config.h"
+#include "sim/engine/vllm_policy.h"
+#include "sim/rank/rank_machine.h"
+#include "sim/rank/rank_report.h"
+#include "sim/shard/shard_plan.h"
+#include "topology/comm_memory.h"
+
+namespace tpsim {
+
+class StartupRun {
+ public:
+  // REQUIRES: device outlives the run; rank in [0, cfg.tp).
+  StartupRun(const ResolvedConfig& cfg, int rank, Device* device);
+
+  // Up to KV sizing. Returns InvalidArgument for splits vLLM refuses; memory verdicts are recorded in
+  // report() (error_kind) and return OK.
+  Status Stage1();
+  // KV tensors with `num_blocks` (the cross-rank minimum), graphs and warm-up. No-op after a verdict.
+  Status Stage2(std::int64_t num_blocks);
+
+  bool failed() const { return !report_.error_kind.empty(); }
+  std::int64_t local_num_blocks() const { return report_.num_blocks_local; }
+  Bytes local_available_kv() const { return report_.available_kv; }
+  RankReport TakeReport();
+
+ private:
+  Status Verdict(const Status& s);  // records an OOM verdict; passes other errors through
+  Status InitDevice();
+  Status LoadModel();
+  Status ProfileRun();
+  Status CaptureCudaGraphs();
+  Status SamplerWarmup();
+  Bytes CudaGraphPoolBytes() const;
+
+  const ResolvedConfig& cfg_;
+  int rank_;
+  std::unique_ptr<VllmPolicy> policy_;
+  ShardPlan plan_;
+  RankMachine m_;
+  RankReport report_;
+  ProfileReadings readings_;
+  std::vector<BlockHandle> persistent_;  // cuBLAS workspace, runner buffers, KV
+  std::vector<BlockHandle> weight_handles_;
+  CommMemoryPlan comm_;
+  Bytes peak_used_ = 0;
+};
+
+}  // namespace tpsim
+
+#endif  // TPSIM_SIM_ENGINE_STARTUP_H_
