@@ -21,6 +21,8 @@ const std::vector<Command>& Commands();
 
 int RunShard(const Args& args);
 int RunPlan(const Args& args);
+int RunScale(const Args& args);
+int RunCompare(const Args& args);
 
 }  // namespace tpsim::cli
 

@@ -1,0 +1,242 @@
+// tpsim scale: per-card memory of the same deployment at several tensor-parallel sizes (default 1,2,4),
+// with the ideal 1/N beside each category and, per category, the least-squares fit per-card = a + b/N
+// (Eigen): `a` is the part that does not shrink with more cards. Also `tpsim compare` (TP=2 vs TP=4 by
+// default): per card and in total, KV tokens, concurrency, headroom, and which serves a target.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include <Eigen/Dense>
+
+#include "sim/coord/deployment.h"
+#include "sim/engine/resolved_config.h"
+#include "sim/report/plan_report.h"
+#include "sim/report/table_writer.h"
+#include "tools/tpsim/commands.h"
+#include "tools/tpsim/engine_flags.h"
+#include "tools/tpsim/launcher.h"
+
+namespace tpsim::cli {
+
+namespace {
+
+struct Column {
+  const char* name;
+  Bytes RankReport::*field;
+};
+
+const Column kColumns[] = {
+    {"context", &RankReport::cuda_context},   {"nccl", &RankReport::nccl},
+    {"weights", &RankReport::weights},        {"activation", &RankReport::activation_peak},
+    {"non_torch", &RankReport::non_torch},    {"kv_cache", &RankReport::kv_cache},
+    {"cudagraph", &RankReport::cudagraph},    {"final_used", &RankReport::final_used},
+};
+
+std::string G(double gib) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", gib);
+  return buf;
+}
+
+StatusOr<std::vector<int>> ParseTpList(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      std::size_t pos = 0;
+      const int v = std::stoi(item, &pos);
+      if (pos != item.size() || v < 1 || v > 64) throw std::invalid_argument(item);
+      out.push_back(v);
+    } catch (...) {
+      return Status::InvalidArgument("invalid tensor-parallel size '" + item + "' in --tp-list");
+    }
+  }
+  if (out.empty()) return Status::InvalidArgument("--tp-list is empty");
+  return out;
+}
+
+// Runs the deployment at each tp in this process (MPI ranks other than 0 only take part in their own
+// world-size run, which is refused: scale runs in-process).
+StatusOr<std::vector<PlanResult>> RunSizes(const EngineArgs& base, const std::vector<int>& tps,
+                                           const std::string& configs) {
+  std::vector<PlanResult> out;
+  for (int tp : tps) {
+    EngineArgs a = base;
+    a.tensor_parallel_size = tp;
+    TPSIM_ASSIGN_OR_RETURN(ResolvedConfig cfg, ResolveEngineArgs(a, configs));
+    TPSIM_ASSIGN_OR_RETURN(PlanResult r, RunDeploymentInProcess(cfg));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+int Parse(const std::string& cmd, const Args& args, const char* tp_default, po::variables_map* vm,
+          EngineArgs* ea, OutputFlags* out, std::vector<int>* tps) {
+  po::options_description desc("tpsim " + cmd + " [flags]");
+  AddEngineFlags(&desc);
+  AddOutputFlags(&desc);
+  desc.add_options()("tp-list", po::value<std::string>()->default_value(tp_default),
+                     "tensor-parallel sizes, comma separated");
+  if (cmd == "compare") {
+    desc.add_options()("target-context", po::value<std::int64_t>(), "context length to serve")(
+        "target-concurrency", po::value<double>(), "concurrent requests of that length");
+  }
+  Status s = ParseFlags(args, desc, nullptr, vm);
+  if (!s.ok()) return ReportError(cmd, s);
+  if (vm->count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  auto e = EngineArgsFromFlags(*vm);
+  if (!e.ok()) return ReportError(cmd, e.status());
+  *ea = *e;
+  *out = OutputFromFlags(*vm);
+  auto t = ParseTpList((*vm)["tp-list"].as<std::string>());
+  if (!t.ok()) return ReportError(cmd, t.status());
+  *tps = *t;
+  return -1;
+}
+
+}  // namespace
+
+int RunScale(const Args& args) {
+  po::variables_map vm;
+  EngineArgs ea;
+  OutputFlags out;
+  std::vector<int> tps;
+  if (int rc = Parse("scale", args, "1,2,4", &vm, &ea, &out, &tps); rc >= 0) return rc;
+  const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
+  auto results = RunSizes(ea, tps, configs);
+  if (!results.ok()) return ReportError("scale", results.status());
+  if (!IsCoordinator()) return 0;
+  const PlanResult& base = results->front();
+  const double n0 = base.cfg.tp;
+  // Least squares per category: per-card = a + b / N over the sizes that produced reports.
+  nlohmann::json j;
+  j["schema"] = "tpsim.scale/1";
+  j["inputs"] = InputsToJson(base.cfg);
+  j["sizes"] = nlohmann::json::array();
+  std::vector<std::string> head = {"category"};
+  for (const PlanResult& r : *results) head.push_back("tp=" + std::to_string(r.cfg.tp));
+  for (const PlanResult& r : *results) head.push_back("ideal " + std::to_string(r.cfg.tp));
+  head.insert(head.end(), {"fixed a", "1/N part b", "fixed share"});
+  TableWriter table(head);
+  std::vector<std::string> units(head.size(), "(GiB)");
+  units[0] = "per card";
+  units.back() = "(%)";
+  table.AddUnits(units);
+  nlohmann::json fits = nlohmann::json::object();
+  for (const Column& c : kColumns) {
+    std::vector<std::string> row = {c.name};
+    Eigen::MatrixXd A(results->size(), 2);
+    Eigen::VectorXd y(results->size());
+    for (std::size_t i = 0; i < results->size(); ++i) {
+      const PlanResult& r = (*results)[i];
+      const double v = r.ranks.empty() ? 0 : ToGiB(r.ranks.front().*(c.field));
+      row.push_back(G(v));
+      A(i, 0) = 1.0;
+      A(i, 1) = 1.0 / r.cfg.tp;
+      y(i) = v;
+    }
+    const double v0 = base.ranks.empty() ? 0 : ToGiB(base.ranks.front().*(c.field));
+    for (const PlanResult& r : *results) row.push_back(G(v0 * n0 / r.cfg.tp));
+    Eigen::Vector2d ab = Eigen::Vector2d::Zero();
+    if (results->size() >= 2) ab = A.colPivHouseholderQr().solve(y);
+    const double last_n = results->back().cfg.tp;
+    const double at_last = ab(0) + ab(1) / last_n;
+    const double share = std::abs(at_last) > 1e-9 ? 100.0 * ab(0) / at_last : 0.0;
+    row.insert(row.end(), {G(ab(0)), G(ab(1)), G(share)});
+    table.AddRow(row);
+    fits[c.name] = {{"a_gib", ab(0)}, {"b_gib", ab(1)}, {"fixed_share_at_largest_tp", share / 100.0}};
+  }
+  for (const PlanResult& r : *results) j["sizes"].push_back(PlanToJson(r));
+  j["fit"] = fits;
+  // Words: what does not shrink.
+  std::vector<std::string> why;
+  const RankReport* k1 = base.ranks.empty() ? nullptr : &base.ranks.front();
+  const RankReport* kn = results->back().ranks.empty() ? nullptr : &results->back().ranks.front();
+  if (k1 != nullptr && kn != nullptr) {
+    why.push_back("the CUDA context (" + G(ToGiB(kn->cuda_context)) + " GiB) is paid on every card");
+    why.push_back("the profile-run activation/sampler peak goes from " + G(ToGiB(k1->activation_peak)) +
+                  " to " + G(ToGiB(kn->activation_peak)) +
+                  " GiB: the sampler materialises the full-vocabulary logits on every rank");
+    why.push_back("replicated tensors (norms, rotary cache) and the non-torch growth (" +
+                  G(ToGiB(kn->non_torch)) + " GiB) do not divide");
+    why.push_back("the KV pool takes whatever the budget leaves, so per-card KV grows with N instead of "
+                  "shrinking: each card gives the freed weight bytes to the cache");
+    if (results->back().cfg.tp > 2) {
+      why.push_back("above two PCIe cards vLLM turns its custom all-reduce off and every all-reduce "
+                    "goes through NCCL (on GeForce over host shared memory)");
+    }
+  }
+  j["explanation"] = why;
+  if (out.format == "json") {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "# tpsim scale | " << base.cfg.model.name << " | " << base.cfg.gpu.key << " | vLLM "
+            << base.cfg.version.ToString() << " | max-model-len " << base.cfg.max_model_len << "\n";
+  std::cout << table.Render();
+  std::cout << "# verdicts:";
+  for (const PlanResult& r : *results) {
+    std::cout << " tp=" << r.cfg.tp << " " << (r.ok ? "starts" : "fails (" + r.error_kind + ")");
+    if (r.ok) std::cout << " [" << FormatThousands(r.kv_tokens) << " KV tokens/card]";
+    std::cout << ";";
+  }
+  std::cout << "\n# why per-card memory is not 1/N:\n";
+  for (const std::string& w : why) std::cout << "#  - " << w << "\n";
+  return 0;
+}
+
+int RunCompare(const Args& args) {
+  po::variables_map vm;
+  EngineArgs ea;
+  OutputFlags out;
+  std::vector<int> tps;
+  if (int rc = Parse("compare", args, "2,4", &vm, &ea, &out, &tps); rc >= 0) return rc;
+  if (tps.size() != 2) return ReportError("compare", Status::InvalidArgument("--tp-list needs two sizes"));
+  const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
+  auto results = RunSizes(ea, tps, configs);
+  if (!results.ok()) return ReportError("compare", results.status());
+  const std::int64_t ctx = vm.count("target-context") ? vm["target-context"].as<std::int64_t>()
+                                                       : results->front().cfg.max_model_len;
+  const double conc = vm.count("target-concurrency") ? vm["target-concurrency"].as<double>() : 1.0;
+  nlohmann::json j;
+  j["schema"] = "tpsim.compare/1";
+  j["deployments"] = nlohmann::json::array();
+  TableWriter t({"deployment", "per-card used", "total used", "KV tokens",
+                 "max concurrency", "headroom/card", "serves target"});
+  t.AddUnits({"", "(GiB)", "(GiB)", "", "(x)", "(GiB)", ""});
+  for (const PlanResult& r : *results) {
+    const Bytes used = r.ranks.empty() ? 0 : r.ranks.front().final_used;
+    const Bytes headroom = r.ranks.empty() ? 0 : r.ranks.front().total - r.ranks.front().peak_used;
+    // Concurrency at the target context: KV blocks over blocks per request.
+    const double at_target =
+        r.ok ? static_cast<double>(r.num_blocks) / static_cast<double>(CeilDiv(ctx, r.cfg.block_size)) : 0;
+    const bool serves = r.ok && ctx <= r.cfg.max_model_len && at_target >= conc;
+    char mc[32];
+    std::snprintf(mc, sizeof(mc), "%.2f", r.max_concurrency);
+    t.AddRow({"TP=" + std::to_string(r.cfg.tp) + (r.ok ? "" : " (" + r.error_kind + ")"),
+              G(ToGiB(used)), G(ToGiB(used * r.cfg.tp)), FormatThousands(r.kv_tokens), mc, G(ToGiB(headroom)), serves ? "yes" : "no"});
+    nlohmann::json d = PlanToJson(r);
+    d["serves_target"] = serves;
+    d["concurrency_at_target"] = at_target;
+    j["deployments"].push_back(d);
+  }
+  j["target"] = {{"context", ctx}, {"concurrency", conc}};
+  if (out.format == "json") {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "# tpsim compare | " << results->front().cfg.model.name << " on "
+            << results->front().cfg.gpu.key << " | target: " << conc << " request(s) of "
+            << FormatThousands(ctx) << " tokens\n"
+            << "# KV tokens are per card and equal on every card of a deployment (vLLM's pool is the "
+               "same on all ranks; each token's KV is split over the ranks)\n";
+  std::cout << t.Render();
+  return 0;
+}
+
+}  // namespace tpsim::cli
