@@ -145,20 +145,12 @@ Status StartupRun::LoadModel() {
   m_.EmptyCache();
   m_.ResetPeak();
   const Bytes before = m_.allocator().stats().allocated;
-  for (const TensorSpec& t : plan_.tensors) {
-    TPSIM_ASSIGN_OR_RETURN(BlockHandle h, m_.TorchAlloc(MemCategory::kWeights, t.name, t.bytes()));
-    weight_handles_.push_back(h);
-  }
-  for (const PostLoadStep& step : plan_.post_load) {
-    for (const TensorSpec& t : step.allocate) {
-      TPSIM_ASSIGN_OR_RETURN(BlockHandle h, m_.TorchAlloc(MemCategory::kWeights, t.name, t.bytes()));
-      weight_handles_.push_back(h);
-    }
-    for (int idx : step.release) {
-      m_.TorchFree(weight_handles_[idx]);
-      weight_handles_[idx] = 0;
-    }
-  }
+  TPSIM_ASSIGN_OR_RETURN(
+      weight_handles_,
+      ReplayLoadOrder(
+          plan_,
+          [&](const TensorSpec& t) { return m_.TorchAlloc(MemCategory::kWeights, t.name, t.bytes()); },
+          [&](BlockHandle h) { m_.TorchFree(h); }));
   readings_.weights = m_.allocator().stats().allocated - before;
   report_.weights = readings_.weights;
   m_.Advance(static_cast<double>(plan_.TotalBytes()) / (cfg_.gpu.h2d_gb_per_s * 1e9));

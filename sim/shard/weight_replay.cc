@@ -2,38 +2,40 @@
 
 namespace tpsim {
 
-StatusOr<LoadedWeights> ReplayWeightLoad(const ShardPlan& plan, CachingAllocator* allocator,
-                                         AllocationObserver* observer) {
-  const Bytes before = allocator->stats().allocated;
+StatusOr<std::vector<BlockHandle>> ReplayLoadOrder(const ShardPlan& plan, const TensorAlloc& alloc,
+                                                   const TensorRelease& release) {
   std::vector<BlockHandle> handles;
-  std::vector<Bytes> sizes;
   handles.reserve(plan.tensors.size());
   for (const TensorSpec& t : plan.tensors) {
-    TPSIM_ASSIGN_OR_RETURN(BlockHandle h, allocator->Malloc(t.bytes(), t.name));
-    if (observer != nullptr) observer->OnMalloc(t.name, t.bytes());
+    TPSIM_ASSIGN_OR_RETURN(BlockHandle h, alloc(t));
     handles.push_back(h);
-    sizes.push_back(t.bytes());
   }
   for (const PostLoadStep& step : plan.post_load) {
     for (const TensorSpec& t : step.allocate) {
-      TPSIM_ASSIGN_OR_RETURN(BlockHandle h, allocator->Malloc(t.bytes(), t.name));
-      if (observer != nullptr) observer->OnMalloc(t.name, t.bytes());
+      TPSIM_ASSIGN_OR_RETURN(BlockHandle h, alloc(t));
       handles.push_back(h);
-      sizes.push_back(t.bytes());
     }
     for (int idx : step.release) {
-      allocator->Free(handles[idx]);
-      if (observer != nullptr) observer->OnFree(plan.tensors[idx].name, sizes[idx]);
+      release(handles[idx]);
       handles[idx] = 0;
     }
   }
+  std::erase(handles, BlockHandle{0});
+  return handles;
+}
+
+StatusOr<LoadedWeights> ReplayWeightLoad(const ShardPlan& plan, CachingAllocator* allocator) {
+  const Bytes before = allocator->stats().allocated;
+  const Bytes requested_before = allocator->stats().requested;
+  TPSIM_ASSIGN_OR_RETURN(
+      std::vector<BlockHandle> live,
+      ReplayLoadOrder(
+          plan, [&](const TensorSpec& t) { return allocator->Malloc(t.bytes(), t.name); },
+          [&](BlockHandle h) { allocator->Free(h); }));
   LoadedWeights out;
-  for (std::size_t i = 0; i < handles.size(); ++i) {
-    if (handles[i] == 0) continue;
-    out.live.push_back(handles[i]);
-    out.tensor_bytes += sizes[i];
-  }
+  out.live = std::move(live);
   out.allocated_increase = allocator->stats().allocated - before;
+  out.tensor_bytes = allocator->stats().requested - requested_before;
   return out;
 }
 

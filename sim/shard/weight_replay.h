@@ -5,6 +5,7 @@
 #ifndef TPSIM_SIM_SHARD_WEIGHT_REPLAY_H_
 #define TPSIM_SIM_SHARD_WEIGHT_REPLAY_H_
 
+#include <functional>
 #include <vector>
 
 #include "sim/base/status_or.h"
@@ -19,18 +20,16 @@ struct LoadedWeights {
   Bytes tensor_bytes = 0;         // plain sum of the live tensors' sizes
 };
 
-// Observer of each allocation/free; may be null.
-class AllocationObserver {
- public:
-  virtual ~AllocationObserver() = default;
-  virtual void OnMalloc(std::string_view label, Bytes bytes) = 0;
-  virtual void OnFree(std::string_view label, Bytes bytes) = 0;
-};
+// The load order itself, over any allocator: `alloc` is called for every tensor in ShardPlan::tensors,
+// then for each post-load step its new tensors are allocated and the released ones passed to `release`.
+// Returns the handles of the tensors that stay allocated (0 entries removed), in allocation order.
+using TensorAlloc = std::function<StatusOr<BlockHandle>(const TensorSpec&)>;
+using TensorRelease = std::function<void(BlockHandle)>;
+StatusOr<std::vector<BlockHandle>> ReplayLoadOrder(const ShardPlan& plan, const TensorAlloc& alloc,
+                                                   const TensorRelease& release);
 
-// REQUIRES: allocator is empty of other live weight blocks only in the sense that the returned
-// increase is measured relative to its state on entry. ResourceExhausted when the card is full.
-StatusOr<LoadedWeights> ReplayWeightLoad(const ShardPlan& plan, CachingAllocator* allocator,
-                                         AllocationObserver* observer = nullptr);
+// ReplayLoadOrder on a bare CachingAllocator. ResourceExhausted when the card is full.
+StatusOr<LoadedWeights> ReplayWeightLoad(const ShardPlan& plan, CachingAllocator* allocator);
 
 }  // namespace tpsim
 

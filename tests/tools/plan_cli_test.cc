@@ -161,3 +161,21 @@ TEST(ScaleCliTest, ScaleShowsOneToTwoToFour) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ShardCliTest, ListsTensorsAndReplayTotals) {
+  CliRun r = Tpsim("shard --json --tp 4 --quantization awq --gpu rtx2080ti-22g");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["ranks"].size(), 4u);
+  EXPECT_EQ(j["linear_method"], "awq");
+  // C030: vLLM logged "Model loading took 4.5804 GiB".
+  EXPECT_NEAR(j["ranks"][3]["allocated_bytes"].get<double>() / (1 << 30), 4.5804, 0.0005);
+  EXPECT_GT(j["ranks"][0]["tensors"].size(), 1000u);
+  EXPECT_FALSE(j["ranks"][1].contains("tensors"));  // only --rank (0) is listed
+  CliRun bad = Tpsim("shard --tp 4 --rank 4");
+  EXPECT_EQ(bad.rc, 2);
+}
+
+}  // namespace
