@@ -77,14 +77,26 @@ Status WriteAtomically(const fs::path& path, const std::string& text) {
 std::string GnuplotScript(const std::vector<RankReport>& ranks, Bytes budget, const fs::path& dir,
                           const fs::path& out) {
   std::ostringstream g;
-  g << "set terminal svg size 1100," << 320 * ranks.size() << " dynamic font 'sans,11'\n";
+  g << "set terminal pngcairo size 1200," << 300 * ranks.size() + 60 << " font 'sans,10'\n";
   g << "set output '" << out.string() << "'\n";
-  g << "set datafile separator ','\nset key outside right\nset xlabel 'simulated time (s)'\n";
+  g << "set termoption noenhanced\nset datafile separator ','\nset key outside right\n";
+  g << "set xlabel 'simulated time (s); dotted lines: start-up phases'\n";
   g << "set ylabel 'GiB'\nset multiplot layout " << ranks.size() << ",1\n";
   const int first_cat_col = 11;
   for (const RankReport& r : ranks) {
     g << "set title 'rank " << r.rank << " (" << r.gpu << ")'\n";
-    g << "set yrange [0:" << ToGiB(r.total) * 1.05 << "]\n";
+    g << "set yrange [0:" << ToGiB(r.total) * 1.12 << "]\n";
+    g << "unset arrow\nunset label\n";
+    const double end_s = r.timeline.phases.empty() ? 1.0 : r.timeline.phases.back().end_s;
+    g << "set xrange [0:" << (end_s > 0 ? end_s : 1.0) << "]\n";
+    int n = 0;
+    for (const PhaseSpan& p : r.timeline.phases) {
+      if (p.name == "ready") continue;
+      g << "set arrow from " << p.begin_s << ",graph 0 to " << p.begin_s
+        << ",graph 1 nohead dt 3 lc rgb 'gray40'\n";
+      g << "set label '" << p.name << "' at " << p.begin_s << ",graph " << 0.97 - 0.055 * (n++ % 4)
+        << " left offset 0.3,0 font ',8'\n";
+    }
     g << "plot ";
     for (int c = kNumCategories - 1; c >= 0; --c) {
       std::string sum;
@@ -115,12 +127,12 @@ Status WriteTimelineFiles(const std::vector<RankReport>& ranks, Bytes budget, co
   if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
     return Status::Ok();  // the picture needs gnuplot (Debian gnuplot-nox); trace and CSV are written
   }
-  const fs::path svg_tmp = dir / "memory.svg.tmp";
-  TPSIM_RETURN_IF_ERROR(WriteAtomically(dir / "memory.gp", GnuplotScript(ranks, budget, dir, svg_tmp)));
+  const fs::path png_tmp = dir / "memory.png.tmp";
+  TPSIM_RETURN_IF_ERROR(WriteAtomically(dir / "memory.gp", GnuplotScript(ranks, budget, dir, png_tmp)));
   const std::string cmd = "gnuplot '" + (dir / "memory.gp").string() + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) return Status::Internal("gnuplot failed to draw memory.svg");
-  fs::rename(svg_tmp, dir / "memory.svg", ec);
-  if (ec) return Status::Internal("memory.svg: " + ec.message());
+  if (std::system(cmd.c_str()) != 0) return Status::Internal("gnuplot failed to draw memory.png");
+  fs::rename(png_tmp, dir / "memory.png", ec);
+  if (ec) return Status::Internal("memory.png: " + ec.message());
   return Status::Ok();
 }
 

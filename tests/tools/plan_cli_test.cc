@@ -143,10 +143,11 @@ TEST(PlanCliTest, TimelineFilesAreWritten) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/rank0.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/rank1.csv"));
   if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
-    std::ifstream svg(dir + "/memory.svg");
-    std::string head(256, '\0');
-    svg.read(head.data(), 256);
-    EXPECT_NE(head.find("<svg"), std::string::npos);
+    std::ifstream png(dir + "/memory.png", std::ios::binary);
+    std::string head(8, '\0');
+    png.read(head.data(), 8);
+    EXPECT_EQ(head, std::string("\x89PNG\r\n\x1a\n", 8));
+    EXPECT_GT(std::filesystem::file_size(dir + "/memory.png"), 10000u);
   }
 }
 

@@ -17,7 +17,7 @@ bool IsCoordinator();
 // Runs cfg's ranks in this process (threads) or as this MPI rank. A world size different from tp is
 // InvalidArgument on every rank, never a hang.
 StatusOr<PlanResult> RunDeployment(const ResolvedConfig& cfg);
-// Writes DIR/trace.json, DIR/rank<N>.csv and DIR/memory.svg for the result's ranks.
+// Writes DIR/trace.json, DIR/rank<N>.csv and DIR/memory.png for the result's ranks.
 Status WriteTimelines(const PlanResult& result, const std::string& dir);
 
 }  // namespace tpsim::cli
