@@ -34,24 +34,63 @@ MpiProcessGroup::MpiProcessGroup() {
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
 }
 
+MpiProcessGroup::MpiProcessGroup(void* comm) : comm_(comm) {
+  MPI_Comm c = *static_cast<MPI_Comm*>(comm_);
+  MPI_Comm_set_errhandler(c, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(c, &rank_);
+  MPI_Comm_size(c, &size_);
+}
+
+MpiProcessGroup::~MpiProcessGroup() {
+  if (comm_ != nullptr) {
+    auto* c = static_cast<MPI_Comm*>(comm_);
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized) MPI_Comm_free(c);
+    delete c;
+  }
+}
+
+StatusOr<std::unique_ptr<MpiProcessGroup>> MpiProcessGroup::SplitFirst(int size) {
+  MPI_Comm parent = comm_ == nullptr ? MPI_COMM_WORLD : *static_cast<MPI_Comm*>(comm_);
+  auto* sub = new MPI_Comm(MPI_COMM_NULL);
+  const int color = rank_ < size ? 0 : MPI_UNDEFINED;
+  const int rc = MPI_Comm_split(parent, color, rank_, sub);
+  if (rc != MPI_SUCCESS) {
+    delete sub;
+    return Check(rc, "comm_split");
+  }
+  if (*sub == MPI_COMM_NULL) {
+    delete sub;
+    return std::unique_ptr<MpiProcessGroup>();
+  }
+  return std::unique_ptr<MpiProcessGroup>(new MpiProcessGroup(static_cast<void*>(sub)));
+}
+
 MpiProcessGroup& MpiProcessGroup::World() {
   static MpiProcessGroup* world = new MpiProcessGroup();
   return *world;
 }
 
-Status MpiProcessGroup::Barrier() { return Check(MPI_Barrier(MPI_COMM_WORLD), "barrier"); }
+namespace {
+
+MPI_Comm CommOf(void* comm) { return comm == nullptr ? MPI_COMM_WORLD : *static_cast<MPI_Comm*>(comm); }
+
+}  // namespace
+
+Status MpiProcessGroup::Barrier() { return Check(MPI_Barrier(CommOf(comm_)), "barrier"); }
 
 StatusOr<std::int64_t> MpiProcessGroup::AllReduceMin(std::int64_t value) {
   std::int64_t out = 0;
   TPSIM_RETURN_IF_ERROR(
-      Check(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD), "allreduce"));
+      Check(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_MIN, CommOf(comm_)), "allreduce"));
   return out;
 }
 
 StatusOr<std::int64_t> MpiProcessGroup::AllReduceMax(std::int64_t value) {
   std::int64_t out = 0;
   TPSIM_RETURN_IF_ERROR(
-      Check(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD), "allreduce"));
+      Check(MPI_Allreduce(&value, &out, 1, MPI_INT64_T, MPI_MAX, CommOf(comm_)), "allreduce"));
   return out;
 }
 
@@ -59,7 +98,7 @@ StatusOr<std::vector<std::string>> MpiProcessGroup::Gather(const std::string& pa
   int len = static_cast<int>(payload.size());
   std::vector<int> lens(rank_ == 0 ? size_ : 0);
   TPSIM_RETURN_IF_ERROR(Check(
-      MPI_Gather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "gather"));
+      MPI_Gather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, CommOf(comm_)), "gather"));
   std::vector<int> displs(lens.size(), 0);
   std::string all;
   if (rank_ == 0) {
@@ -71,7 +110,7 @@ StatusOr<std::vector<std::string>> MpiProcessGroup::Gather(const std::string& pa
     all.resize(static_cast<std::size_t>(total));
   }
   TPSIM_RETURN_IF_ERROR(Check(MPI_Gatherv(payload.data(), len, MPI_CHAR, all.data(), lens.data(),
-                                          displs.data(), MPI_CHAR, 0, MPI_COMM_WORLD),
+                                          displs.data(), MPI_CHAR, 0, CommOf(comm_)),
                               "gatherv"));
   std::vector<std::string> out;
   if (rank_ == 0) {
@@ -82,9 +121,9 @@ StatusOr<std::vector<std::string>> MpiProcessGroup::Gather(const std::string& pa
 
 StatusOr<std::string> MpiProcessGroup::Broadcast(const std::string& payload) {
   int len = static_cast<int>(payload.size());
-  TPSIM_RETURN_IF_ERROR(Check(MPI_Bcast(&len, 1, MPI_INT, 0, MPI_COMM_WORLD), "bcast"));
+  TPSIM_RETURN_IF_ERROR(Check(MPI_Bcast(&len, 1, MPI_INT, 0, CommOf(comm_)), "bcast"));
   std::string out = rank_ == 0 ? payload : std::string(static_cast<std::size_t>(len), '\0');
-  TPSIM_RETURN_IF_ERROR(Check(MPI_Bcast(out.data(), len, MPI_CHAR, 0, MPI_COMM_WORLD), "bcast"));
+  TPSIM_RETURN_IF_ERROR(Check(MPI_Bcast(out.data(), len, MPI_CHAR, 0, CommOf(comm_)), "bcast"));
   return out;
 }
 

@@ -3,6 +3,8 @@
 #ifndef TPSIM_SIM_COMM_MPI_PROCESS_GROUP_H_
 #define TPSIM_SIM_COMM_MPI_PROCESS_GROUP_H_
 
+#include <memory>
+
 #include "sim/comm/process_group.h"
 
 namespace tpsim {
@@ -11,6 +13,11 @@ class MpiProcessGroup final : public ProcessGroup {
  public:
   // The world group; initialises MPI the first time.
   static MpiProcessGroup& World();
+
+  // The first `size` ranks of this group as a group of their own (MPI_Comm_split); nullptr on the
+  // other ranks. Collective: every rank of this group must call it. REQUIRES: 1 <= size <= this->size().
+  StatusOr<std::unique_ptr<MpiProcessGroup>> SplitFirst(int size);
+  ~MpiProcessGroup() override;
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -22,6 +29,8 @@ class MpiProcessGroup final : public ProcessGroup {
 
  private:
   MpiProcessGroup();
+  explicit MpiProcessGroup(void* comm);  // takes ownership of an MPI_Comm (as void* to keep mpi.h out)
+  void* comm_ = nullptr;                 // MPI_Comm*; null = MPI_COMM_WORLD
   int rank_ = 0;
   int size_ = 1;
 };

@@ -26,3 +26,12 @@ if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
 fi
 grep -q "does not equal --tensor-parallel-size 4" "$tmp/bad.err" || { echo "FAIL: no clear message"; cat "$tmp/bad.err"; exit 1; }
 echo "ok: world-size mismatch fails with exit $rc"
+# scale and compare under mpirun -np 4 run each size on a sub-communicator of the first tp processes.
+"$tpsim" scale --json --max-model-len 32768 > "$tmp/scale.inproc.json"
+timeout 180 "$mpiexec" --oversubscribe -np 4 "$tpsim" scale --json --max-model-len 32768 > "$tmp/scale.mpi.json"
+cmp -s "$tmp/scale.inproc.json" "$tmp/scale.mpi.json" || { echo "FAIL: scale differs under mpirun"; exit 1; }
+echo "ok: scale identical in-process and under mpirun -np 4 (sub-communicators)"
+"$tpsim" compare --json --max-model-len 16384 > "$tmp/cmp.inproc.json"
+timeout 180 "$mpiexec" --oversubscribe -np 4 "$tpsim" compare --json --max-model-len 16384 > "$tmp/cmp.mpi.json"
+cmp -s "$tmp/cmp.inproc.json" "$tmp/cmp.mpi.json" || { echo "FAIL: compare differs under mpirun"; exit 1; }
+echo "ok: compare identical in-process and under mpirun -np 4"

@@ -31,6 +31,25 @@ StatusOr<PlanResult> RunDeployment(const ResolvedConfig& cfg) {
   return RunDeploymentInProcess(cfg);
 }
 
+StatusOr<PlanResult> RunDeploymentOnFirstRanks(const ResolvedConfig& cfg) {
+#if TPSIM_HAVE_MPI
+  if (UnderMpi()) {
+    MpiProcessGroup& world = MpiProcessGroup::World();
+    if (world.size() < cfg.tp) {
+      return Status::InvalidArgument("tensor-parallel size " + std::to_string(cfg.tp) +
+                                     " needs at least " + std::to_string(cfg.tp) +
+                                     " MPI processes, got " + std::to_string(world.size()));
+    }
+    TPSIM_ASSIGN_OR_RETURN(std::unique_ptr<MpiProcessGroup> sub, world.SplitFirst(cfg.tp));
+    StatusOr<PlanResult> result = PlanResult{};
+    if (sub != nullptr) result = RunRank(cfg, *sub);
+    TPSIM_RETURN_IF_ERROR(world.Barrier());
+    return result;
+  }
+#endif
+  return RunDeployment(cfg);
+}
+
 }  // namespace tpsim::cli
 
 #include "sim/report/timeline_writer.h"

@@ -57,8 +57,8 @@ StatusOr<std::vector<int>> ParseTpList(const std::string& text) {
   return out;
 }
 
-// Runs the deployment at each tp in this process (MPI ranks other than 0 only take part in their own
-// world-size run, which is refused: scale runs in-process).
+// Runs the deployment at each tp: in-process threads, or under mpirun on a sub-communicator of the
+// first tp processes.
 StatusOr<std::vector<PlanResult>> RunSizes(const EngineArgs& base, const std::vector<int>& tps,
                                            const std::string& configs) {
   std::vector<PlanResult> out;
@@ -66,7 +66,7 @@ StatusOr<std::vector<PlanResult>> RunSizes(const EngineArgs& base, const std::ve
     EngineArgs a = base;
     a.tensor_parallel_size = tp;
     TPSIM_ASSIGN_OR_RETURN(ResolvedConfig cfg, ResolveEngineArgs(a, configs));
-    TPSIM_ASSIGN_OR_RETURN(PlanResult r, RunDeploymentInProcess(cfg));
+    TPSIM_ASSIGN_OR_RETURN(PlanResult r, RunDeploymentOnFirstRanks(cfg));
     out.push_back(std::move(r));
   }
   return out;
@@ -200,6 +200,7 @@ int RunCompare(const Args& args) {
   const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
   auto results = RunSizes(ea, tps, configs);
   if (!results.ok()) return ReportError("compare", results.status());
+  if (!IsCoordinator()) return 0;
   const std::int64_t ctx = vm.count("target-context") ? vm["target-context"].as<std::int64_t>()
                                                        : results->front().cfg.max_model_len;
   const double conc = vm.count("target-concurrency") ? vm["target-concurrency"].as<double>() : 1.0;
