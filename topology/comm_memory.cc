@@ -64,17 +64,23 @@ StatusOr<CommMemoryPlan> PlanCommMemory(const CommQuery& q) {
   // Transport and channels (nccl note §1.3).
   const int me = gpus[q.rank];
   const int next = gpus[(q.rank + 1) % q.tp];
-  bool all_same_host = true, all_p2p = true;
+  bool all_same_host = true, all_p2p = true, local_peers = false, local_p2p = true;
   for (int g : gpus) {
-    all_same_host = all_same_host && topo.same_host(me, g);
+    const bool same = topo.same_host(me, g);
+    all_same_host = all_same_host && same;
     all_p2p = all_p2p && topo.p2p_possible(me, g, gpu);
+    if (same && g != me) {
+      local_peers = true;
+      local_p2p = local_p2p && topo.p2p_possible(me, g, gpu);
+    }
   }
   const bool nvswitch = topo.link[me][next] == LinkKind::kNvswitch;
   const bool nvlink = topo.link[me][next] == LinkKind::kNvlink;
-  if (!all_same_host) {
-    p.transport = all_p2p ? "P2P+NET" : "SHM+NET";
+  const std::string local = local_peers ? (local_p2p ? "P2P" : "SHM") : "";
+  if (all_same_host) {
+    p.transport = local;
   } else {
-    p.transport = all_p2p ? "P2P" : "SHM";
+    p.transport = local.empty() ? "NET" : local + "+NET";
   }
   if (nvswitch) {
     p.coll_channels = 24;

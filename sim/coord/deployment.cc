@@ -1,6 +1,10 @@
 #include "sim/coord/deployment.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 
@@ -11,13 +15,60 @@
 
 namespace tpsim {
 
-StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg) {
-  const int rank = pg.rank();
-  if (pg.size() != cfg.tp) {
-    return Status::InvalidArgument("world size " + std::to_string(pg.size()) +
-                                   " does not equal --tensor-parallel-size " + std::to_string(cfg.tp) +
-                                   " (launch with mpirun -np " + std::to_string(cfg.tp) + ")");
+namespace {
+
+// This process's host name: $TPSIM_HOST when set (tests place ranks on "hosts" of one machine), else
+// gethostname().
+std::string HostName() {
+  if (const char* h = std::getenv("TPSIM_HOST"); h != nullptr && *h != '\0') return h;
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
+  return buf;
+}
+
+// Every rank learns every rank's host; ranks on different hosts are joined by the network.
+StatusOr<Topology> PlaceRanksOnHosts(const ResolvedConfig& cfg, ProcessGroup& pg, bool in_process) {
+  Topology t = cfg.topology;
+  if (in_process) return t;
+  TPSIM_ASSIGN_OR_RETURN(std::vector<std::string> hosts, pg.Gather(HostName()));
+  std::string joined;
+  for (const std::string& h : hosts) joined += h + "\n";
+  TPSIM_ASSIGN_OR_RETURN(joined, pg.Broadcast(joined));
+  std::vector<std::string> names;
+  std::size_t pos = 0;
+  while (pos < joined.size()) {
+    const std::size_t end = joined.find('\n', pos);
+    names.push_back(joined.substr(pos, end - pos));
+    pos = end + 1;
   }
+  std::vector<std::string> distinct;
+  for (int r = 0; r < cfg.tp && r < static_cast<int>(names.size()); ++r) {
+    auto it = std::find(distinct.begin(), distinct.end(), names[r]);
+    const int id = static_cast<int>(it - distinct.begin());
+    if (it == distinct.end()) distinct.push_back(names[r]);
+    t.host_of_gpu[r] = id;
+  }
+  if (distinct.size() > 1) {
+    for (int a = 0; a < cfg.tp; ++a) {
+      for (int b = 0; b < cfg.tp; ++b) {
+        if (t.host_of_gpu[a] != t.host_of_gpu[b]) t.link[a][b] = LinkKind::kNet;
+      }
+    }
+    t.name += " across " + std::to_string(distinct.size()) + " hosts";
+  }
+  return t;
+}
+
+StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg, bool in_process) {
+  const int rank = pg.rank();
+  if (pg.size() != cfg_in.tp) {
+    return Status::InvalidArgument("world size " + std::to_string(pg.size()) +
+                                   " does not equal --tensor-parallel-size " +
+                                   std::to_string(cfg_in.tp) + " (launch with mpirun -np " +
+                                   std::to_string(cfg_in.tp) + ")");
+  }
+  ResolvedConfig cfg = cfg_in;
+  TPSIM_ASSIGN_OR_RETURN(cfg.topology, PlaceRanksOnHosts(cfg_in, pg, in_process));
   SimDevice device("sim:" + cfg.gpu.key + ":" + std::to_string(rank), cfg.gpu.total_memory_bytes);
   StartupRun run(cfg, rank, &device);
   Status s1 = run.Stage1();
@@ -87,6 +138,12 @@ StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg) {
   return result;
 }
 
+}  // namespace
+
+StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg) {
+  return RunRankImpl(cfg, pg, /*in_process=*/false);
+}
+
 StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg) {
   InProcessHub hub(cfg.tp);
   std::vector<StatusOr<PlanResult>> results(cfg.tp, Status::Internal("rank did not run"));
@@ -95,7 +152,7 @@ StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg) {
   for (int r = 0; r < cfg.tp; ++r) {
     threads.emplace_back([&, r] {
       std::unique_ptr<ProcessGroup> pg = hub.View(r);
-      results[r] = RunRank(cfg, *pg);
+      results[r] = RunRankImpl(cfg, *pg, /*in_process=*/true);
     });
   }
   for (std::thread& t : threads) t.join();

@@ -83,6 +83,9 @@ Status StartupRun::InitDevice() {
   q.disable_custom_all_reduce = cfg_.args.disable_custom_all_reduce;
   TPSIM_ASSIGN_OR_RETURN(CommMemoryPlan comm, PlanCommMemory(q));
   comm_ = comm;
+  report_.transport = comm.transport;
+  report_.custom_allreduce_on = comm.custom_all_reduce;
+  report_.custom_allreduce_note = comm.custom_all_reduce_reason;
   if (ctx.nccl_code > 0 && cfg_.tp > 1) {
     TPSIM_RETURN_IF_ERROR(
         m_.RawAlloc(MemCategory::kContext, "NCCL device code", ctx.nccl_code).status());

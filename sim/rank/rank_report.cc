@@ -12,7 +12,7 @@ namespace {
   X(rank) X(gpu) X(total) X(requested) X(init_free) X(cuda_context) X(nccl) X(custom_allreduce) \
   X(runner_buffers) X(weights) X(activation_peak) X(non_torch) X(cudagraph_estimate)            \
   X(available_kv) X(num_blocks_local) X(kv_cache) X(cudagraph) X(peak_used) X(final_used)       \
-  X(error_kind) X(error_message) X(log)
+  X(transport) X(custom_allreduce_on) X(custom_allreduce_note) X(error_kind) X(error_message) X(log)
 
 }  // namespace
 

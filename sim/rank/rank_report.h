@@ -33,6 +33,9 @@ struct RankReport {
   Bytes cudagraph = 0;          // "Graph capturing finished ... took"
   Bytes peak_used = 0;          // device used at its highest
   Bytes final_used = 0;         // device used once the server is up (nvidia-smi's process figure)
+  std::string transport;        // NCCL transport to the ring neighbour ("" at tp 1)
+  bool custom_allreduce_on = false;
+  std::string custom_allreduce_note;  // vLLM's warning when custom all-reduce is off
   std::string error_kind;       // "" or kv_cache_too_small / no_kv_memory / oom / insufficient_free_memory
   std::string error_message;
   std::vector<std::string> log;

@@ -76,6 +76,8 @@ nlohmann::json PlanToJson(const PlanResult& r) {
                      {"cudagraph_gib", JsonGiB(k.cudagraph)},
                      {"peak_used_gib", JsonGiB(k.peak_used)},
                      {"final_used_gib", JsonGiB(k.final_used)},
+                     {"transport", k.transport},
+                     {"custom_allreduce", k.custom_allreduce_on},
                      {"error", k.error_kind.empty() ? nlohmann::json(nullptr)
                                                     : nlohmann::json(k.error_kind)}});
   }
@@ -121,6 +123,11 @@ std::string RenderPlanText(const PlanResult& r) {
     const RankReport& k = r.ranks.front();
     out << "# Model loading took " << FormatGiB(k.weights, 4) << " (rank 0)";
     out << " | Available KV cache memory: " << FormatGiB(r.available_kv, 2) << " (minimum over ranks)\n";
+  }
+  if (!r.ranks.empty() && c.tp > 1) {
+    const RankReport& k = r.ranks.front();
+    out << "# NCCL transport " << k.transport << " | custom all-reduce "
+        << (k.custom_allreduce_on ? "on" : "off: " + k.custom_allreduce_note) << "\n";
   }
   if (r.ok) {
     char buf[256];

@@ -35,3 +35,13 @@ echo "ok: scale identical in-process and under mpirun -np 4 (sub-communicators)"
 timeout 180 "$mpiexec" --oversubscribe -np 4 "$tpsim" compare --json --max-model-len 16384 > "$tmp/cmp.mpi.json"
 cmp -s "$tmp/cmp.inproc.json" "$tmp/cmp.mpi.json" || { echo "FAIL: compare differs under mpirun"; exit 1; }
 echo "ok: compare identical in-process and under mpirun -np 4"
+# Two "hosts" on this machine (TPSIM_HOST per process, MPMD launch): the ranks talk over the network,
+# NCCL's transport includes NET and vLLM's custom all-reduce is off ("spans across nodes").
+timeout 120 "$mpiexec" --oversubscribe -np 1 -x TPSIM_HOST=nodeA "$tpsim" plan --json --tp 2 --gpu h100-sxm \
+  --max-model-len 8192 : -np 1 -x TPSIM_HOST=nodeB "$tpsim" plan --json --tp 2 --gpu h100-sxm \
+  --max-model-len 8192 > "$tmp/2node.json"
+grep -qE '"transport": "([A-Z]+\+)?NET"' "$tmp/2node.json" || { echo "FAIL: no NET transport across hosts"; cat "$tmp/2node.json"; exit 1; }
+grep -q '"custom_allreduce": false' "$tmp/2node.json" || { echo "FAIL: custom all-reduce on across hosts"; exit 1; }
+timeout 120 "$mpiexec" --oversubscribe -np 2 "$tpsim" plan --json --tp 2 --gpu h100-sxm --max-model-len 8192 > "$tmp/1node.json"
+grep -q '"custom_allreduce": true' "$tmp/1node.json" || { echo "FAIL: custom all-reduce off on one NVSwitch node"; exit 1; }
+echo "ok: two hosts -> NET transport, custom all-reduce off; one host -> on"
