@@ -3,6 +3,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
+
+#include "sim/model/model_config.h"
 
 namespace tpsim::cli {
 
@@ -169,6 +172,31 @@ OutputFlags OutputFromFlags(const po::variables_map& vm) {
   o.timeline_dir = vm["timeline"].as<std::string>();
   o.configs_dir = vm["configs-dir"].as<std::string>();
   return o;
+}
+
+ParsedCommand ParseCommand(const std::string& cmd, const std::vector<std::string>& args,
+                           const po::options_description& desc,
+                           const po::positional_options_description* positional) {
+  ParsedCommand p;
+  Status s = ParseFlags(args, desc, positional, &p.vm);
+  if (!s.ok()) {
+    p.exit_code = ReportError(cmd, s);
+    return p;
+  }
+  if (p.vm.count("help")) {
+    std::cout << desc << "\n";
+    p.exit_code = 0;
+    return p;
+  }
+  StatusOr<EngineArgs> ea = EngineArgsFromFlags(p.vm);
+  if (!ea.ok()) {
+    p.exit_code = ReportError(cmd, ea.status());
+    return p;
+  }
+  p.engine = *ea;
+  p.out = OutputFromFlags(p.vm);
+  p.configs_dir = p.out.configs_dir.empty() ? DefaultConfigsDir() : p.out.configs_dir;
+  return p;
 }
 
 int ReportError(const std::string& command, const Status& s) {

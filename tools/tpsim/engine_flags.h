@@ -37,6 +37,22 @@ Status ParseFlags(const std::vector<std::string>& args, const po::options_descri
 StatusOr<EngineArgs> EngineArgsFromFlags(const po::variables_map& vm);
 OutputFlags OutputFromFlags(const po::variables_map& vm);
 
+// What a command needs after parsing: the variables, the engine args and output flags, and the
+// configs/ directory in force.
+struct ParsedCommand {
+  po::variables_map vm;
+  EngineArgs engine;
+  OutputFlags out;
+  std::string configs_dir;
+  int exit_code = -1;  // >= 0: the command is done (after --help, or a parse error already reported)
+};
+
+// ParseFlags + --help + EngineArgsFromFlags + OutputFromFlags for subcommand `cmd`. `desc` must hold the
+// engine and output flags (AddEngineFlags, AddOutputFlags) plus the command's own.
+ParsedCommand ParseCommand(const std::string& cmd, const std::vector<std::string>& args,
+                           const po::options_description& desc,
+                           const po::positional_options_description* positional = nullptr);
+
 // Prints "tpsim <cmd>: <message>" on stderr and returns the status's exit code.
 int ReportError(const std::string& command, const Status& s);
 

@@ -17,18 +17,10 @@ int RunPlan(const Args& args) {
   po::options_description desc("tpsim plan [flags] [-- vllm serve MODEL --vllm-flags...]");
   AddEngineFlags(&desc);
   AddOutputFlags(&desc);
-  po::variables_map vm;
-  Status s = ParseFlags(args, desc, nullptr, &vm);
-  if (!s.ok()) return ReportError("plan", s);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
-  StatusOr<EngineArgs> ea = EngineArgsFromFlags(vm);
-  if (!ea.ok()) return ReportError("plan", ea.status());
-  const OutputFlags out = OutputFromFlags(vm);
-  const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
-  StatusOr<ResolvedConfig> cfg = ResolveEngineArgs(*ea, configs);
+  ParsedCommand pc = ParseCommand("plan", args, desc);
+  if (pc.exit_code >= 0) return pc.exit_code;
+  const OutputFlags& out = pc.out;
+  StatusOr<ResolvedConfig> cfg = ResolveEngineArgs(pc.engine, pc.configs_dir);
   if (!cfg.ok()) return ReportError("plan", cfg.status());
   StatusOr<PlanResult> result = RunDeployment(*cfg);
   if (!result.ok()) return ReportError("plan", result.status());

@@ -72,8 +72,9 @@ StatusOr<std::vector<PlanResult>> RunSizes(const EngineArgs& base, const std::ve
   return out;
 }
 
-int Parse(const std::string& cmd, const Args& args, const char* tp_default, po::variables_map* vm,
-          EngineArgs* ea, OutputFlags* out, std::vector<int>* tps) {
+// Parses the flags of scale/compare; returns an exit code >= 0 when the command is done.
+int Parse(const std::string& cmd, const Args& args, const char* tp_default, ParsedCommand* pc,
+          std::vector<int>* tps) {
   po::options_description desc("tpsim " + cmd + " [flags]");
   AddEngineFlags(&desc);
   AddOutputFlags(&desc);
@@ -83,17 +84,9 @@ int Parse(const std::string& cmd, const Args& args, const char* tp_default, po::
     desc.add_options()("target-context", po::value<std::int64_t>(), "context length to serve")(
         "target-concurrency", po::value<double>(), "concurrent requests of that length");
   }
-  Status s = ParseFlags(args, desc, nullptr, vm);
-  if (!s.ok()) return ReportError(cmd, s);
-  if (vm->count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
-  auto e = EngineArgsFromFlags(*vm);
-  if (!e.ok()) return ReportError(cmd, e.status());
-  *ea = *e;
-  *out = OutputFromFlags(*vm);
-  auto t = ParseTpList((*vm)["tp-list"].as<std::string>());
+  *pc = ParseCommand(cmd, args, desc);
+  if (pc->exit_code >= 0) return pc->exit_code;
+  auto t = ParseTpList(pc->vm["tp-list"].as<std::string>());
   if (!t.ok()) return ReportError(cmd, t.status());
   *tps = *t;
   return -1;
@@ -102,13 +95,11 @@ int Parse(const std::string& cmd, const Args& args, const char* tp_default, po::
 }  // namespace
 
 int RunScale(const Args& args) {
-  po::variables_map vm;
-  EngineArgs ea;
-  OutputFlags out;
+  ParsedCommand pc;
   std::vector<int> tps;
-  if (int rc = Parse("scale", args, "1,2,4", &vm, &ea, &out, &tps); rc >= 0) return rc;
-  const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
-  auto results = RunSizes(ea, tps, configs);
+  if (int rc = Parse("scale", args, "1,2,4", &pc, &tps); rc >= 0) return rc;
+  const OutputFlags& out = pc.out;
+  auto results = RunSizes(pc.engine, tps, pc.configs_dir);
   if (!results.ok()) return ReportError("scale", results.status());
   if (!IsCoordinator()) return 0;
   const PlanResult& base = results->front();
@@ -191,14 +182,13 @@ int RunScale(const Args& args) {
 }
 
 int RunCompare(const Args& args) {
-  po::variables_map vm;
-  EngineArgs ea;
-  OutputFlags out;
+  ParsedCommand pc;
   std::vector<int> tps;
-  if (int rc = Parse("compare", args, "2,4", &vm, &ea, &out, &tps); rc >= 0) return rc;
+  if (int rc = Parse("compare", args, "2,4", &pc, &tps); rc >= 0) return rc;
   if (tps.size() != 2) return ReportError("compare", Status::InvalidArgument("--tp-list needs two sizes"));
-  const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
-  auto results = RunSizes(ea, tps, configs);
+  const po::variables_map& vm = pc.vm;
+  const OutputFlags& out = pc.out;
+  auto results = RunSizes(pc.engine, tps, pc.configs_dir);
   if (!results.ok()) return ReportError("compare", results.status());
   if (!IsCoordinator()) return 0;
   const std::int64_t ctx = vm.count("target-context") ? vm["target-context"].as<std::int64_t>()

@@ -34,18 +34,11 @@ int RunShard(const Args& args) {
   AddOutputFlags(&desc);
   desc.add_options()("rank", po::value<int>()->default_value(0), "rank whose tensors are listed")(
       "all-ranks", po::bool_switch(), "list the tensors of every rank");
-  po::variables_map vm;
-  Status s = ParseFlags(args, desc, nullptr, &vm);
-  if (!s.ok()) return ReportError("shard", s);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
-  StatusOr<EngineArgs> ea = EngineArgsFromFlags(vm);
-  if (!ea.ok()) return ReportError("shard", ea.status());
-  const OutputFlags out = OutputFromFlags(vm);
-  const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
-  StatusOr<ResolvedConfig> cfg = ResolveEngineArgs(*ea, configs);
+  ParsedCommand pc = ParseCommand("shard", args, desc);
+  if (pc.exit_code >= 0) return pc.exit_code;
+  const po::variables_map& vm = pc.vm;
+  const OutputFlags& out = pc.out;
+  StatusOr<ResolvedConfig> cfg = ResolveEngineArgs(pc.engine, pc.configs_dir);
   if (!cfg.ok()) return ReportError("shard", cfg.status());
   const int listed = vm["rank"].as<int>();
   if (listed < 0 || listed >= cfg->tp) {
