@@ -12,6 +12,7 @@
 
 #include "sim/base/status_or.h"
 #include "sim/model/dtype.h"
+#include "sim/model/safetensors.h"
 
 namespace tpsim {
 
@@ -29,6 +30,10 @@ struct QuantConfig {
   std::string version;      // AWQ "gemm" / "gemv"; compressed-tensors format
   std::vector<std::string> modules_to_not_convert;
   bool lm_head_quantized = false;  // "lm_head": true in the config (rare)
+  // fp8: "activation_scheme" ("static" / "dynamic", "" when absent) and "weight_block_size"
+  // ([rows, cols] of block-wise weight scales; empty = per-tensor scales).
+  std::string activation_scheme;
+  std::vector<std::int64_t> weight_block_size;
 };
 
 struct ModelConfig {
@@ -47,6 +52,7 @@ struct ModelConfig {
   DType dtype = DType::kBF16;  // torch_dtype
   bool qk_norm = false;        // Qwen3: per-head q_norm/k_norm
   bool qkv_bias = false;       // Qwen2: bias on q/k/v projections
+  bool mlp_bias = false;       // Llama/Mistral "mlp_bias": bias on gate/up/down projections
   double rope_theta = 10000.0;
   std::string rope_type;             // "" (default), "yarn", "llama3", "linear", "dynamic"
   double rope_factor = 1.0;
@@ -54,6 +60,10 @@ struct ModelConfig {
   double partial_rotary_factor = 1.0;
   double rms_norm_eps = 1e-6;
   QuantConfig quant;
+  // Filled by LoadModelConfig when the model directory holds *.safetensors files (empty otherwise):
+  // the shard paths in the order read, and every tensor of every shard, shard by shard in data order.
+  std::vector<std::string> checkpoint_files;
+  std::vector<SafetensorsTensor> checkpoint_tensors;
 
   std::int64_t rotary_dim() const { return static_cast<std::int64_t>(head_dim * partial_rotary_factor); }
   bool is_quantized() const { return quant.method != QuantMethod::kNone; }
@@ -69,7 +79,12 @@ StatusOr<ModelConfig> ParseModelConfig(const std::string& json_text, const std::
 // a local model directory (its config.json), or a path to a config.json. NotFound when none exists.
 StatusOr<std::string> ResolveModelConfigPath(const std::string& model, const std::string& configs_dir);
 
-// Reads and parses the config.json that ResolveModelConfigPath finds.
+// Reads and parses the config.json that ResolveModelConfigPath finds (messages are prefixed with its
+// path; ModelConfig::name is `model`). When that config's directory holds safetensors weights, their
+// headers are read (never the weights) into checkpoint_files / checkpoint_tensors: the shards named in
+// model.safetensors.index.json's weight_map when that file exists, else every *.safetensors file there,
+// sorted by name. Errors: NotFound for missing files, InvalidArgument for unreadable or malformed ones,
+// a weight_map naming a tensor its shard lacks, or one tensor name in two shards.
 StatusOr<ModelConfig> LoadModelConfig(const std::string& model, const std::string& configs_dir);
 
 // Names of the bundled models (directories under configs_dir/models holding a config.json), sorted.
