@@ -200,7 +200,8 @@ Status ReadArchitecture(const json& j, ModelConfig* c, const DenseArch** arch) {
       if (name == a.architecture) *arch = &a;
     }
     if (*arch == nullptr) {
-      return f.Error("architectures", "unsupported architecture '" + OneLine(name, 80) + "'" + supported);
+      return f.Error("architectures",
+                     "unsupported architecture '" + OneLine(name, 80) + "'" + supported);
     }
   } else if (!model_type.empty()) {
     for (const DenseArch& a : kDenseArchs) {

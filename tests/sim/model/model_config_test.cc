@@ -264,7 +264,8 @@ TEST(ParseModelConfigTest, NewerDtypeKeyAndAttentionBias) {
 
 TEST(ParseModelConfigTest, YarnRopeAndPartialRotary) {
   StatusOr<ModelConfig> c = ParseModelConfig(
-      SmallQwen3(R"("rope_scaling": {"type": "yarn", "factor": 4, "original_max_position_embeddings": 32768},
+      SmallQwen3(R"("rope_scaling": {"type": "yarn", "factor": 4,
+                                     "original_max_position_embeddings": 32768},
                   "partial_rotary_factor": 0.5)"),
       "x");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -401,7 +402,8 @@ TEST(ParseModelConfigTest, RefusesBrokenConfigsWithOneLineMessages) {
       {"gptq 5 bits",
        SmallQwen3(R"("quantization_config": {"quant_method": "gptq", "bits": 5, "group_size": 128})"),
        {"quantization_config.bits", "2/3/4/8-bit", "GPTQ"}},
-      {"fp8 block", SmallQwen3(R"("quantization_config": {"quant_method": "fp8", "weight_block_size": [128]})"),
+      {"fp8 block",
+       SmallQwen3(R"("quantization_config": {"quant_method": "fp8", "weight_block_size": [128]})"),
        {"weight_block_size: expected [rows, cols]"}},
       {"rope unknown", SmallQwen3(R"("rope_scaling": {"rope_type": "longrope", "factor": 4.0})"),
        {"rope_scaling.rope_type: unsupported rope type 'longrope'"}},
@@ -484,7 +486,8 @@ TEST(LoadModelConfigTest, MissingAndUnreadableInputsAreOneLineErrors) {
                 Code::kInvalidArgument, {"config.json: is a directory"});
 
   // A malformed file: the message starts with its path.
-  WriteFile(tmp / "bad/config.json", "{\"architectures\": [\"LlamaForCausalLM\"],\n\"hidden_size\": -1}");
+  WriteFile(tmp / "bad/config.json",
+            "{\"architectures\": [\"LlamaForCausalLM\"],\n\"hidden_size\": -1}");
   ExpectRefusal(LoadModelConfig(tmp / "bad", tmp / "configs").status(), Code::kInvalidArgument,
                 {(tmp / "bad/config.json") + ": hidden_size"});
 }
