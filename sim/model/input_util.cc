@@ -79,7 +79,8 @@ std::string DescribeJson(const json& v) {
   switch (v.type()) {
     case json::value_t::null: return "null";
     case json::value_t::boolean: return std::string(v.get<bool>() ? "true" : "false") + " (bool)";
-    case json::value_t::string: return "\"" + OneLine(v.get_ref<const std::string&>(), 60) + "\" (string)";
+    case json::value_t::string:
+      return "\"" + OneLine(v.get_ref<const std::string&>(), 60) + "\" (string)";
     case json::value_t::number_integer: return std::to_string(v.get<std::int64_t>());
     case json::value_t::number_unsigned: return std::to_string(v.get<std::uint64_t>());
     case json::value_t::number_float: {

@@ -1,7 +1,9 @@
 #include "sim/model/model_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <initializer_list>
@@ -198,7 +200,8 @@ Status ReadArchitecture(const json& j, ModelConfig* c, const DenseArch** arch) {
       if (name == a.architecture) *arch = &a;
     }
     if (*arch == nullptr) {
-      return f.Error("architectures", "unsupported architecture '" + OneLine(name, 80) + "'" + supported);
+      return f.Error("architectures",
+                     "unsupported architecture '" + OneLine(name, 80) + "'" + supported);
     }
   } else if (!model_type.empty()) {
     for (const DenseArch& a : kDenseArchs) {

@@ -43,18 +43,9 @@ std::string ShapeString(const std::vector<std::int64_t>& shape) {
       break;
     }
     if (i > 0) s += ", ";
-    s += std::to_string(shape[i]);
+    s += shape[i] < 0 ? std::string("...") : std::to_string(shape[i]);
   }
   return s + "]";
-}
-
-// The first element of `arr` that is not a non-negative int64, described; "" when all are.
-std::string FirstBadDim(const json& arr) {
-  for (const json& d : arr) {
-    std::int64_t unused;
-    if (!NonNegativeInt64(d, &unused)) return DescribeJson(d);
-  }
-  return "";
 }
 
 // Validates one tensor entry. Messages start with "tensor '<name>': ".
@@ -91,19 +82,22 @@ Status ParseTensor(const std::string& name, const json& entry, std::uint64_t dat
     std::int64_t dim;
     if (!NonNegativeInt64(d, &dim)) {
       return Status::InvalidArgument(where + "shape: expected an array of non-negative integers, got " +
-                                     FirstBadDim(*shape_it) + " as a dimension");
+                                     DescribeJson(d) + " as a dimension");
     }
     t->shape.push_back(dim);
     if (__builtin_mul_overflow(elements, dim, &elements)) {
-      return Status::InvalidArgument(where + "shape " + ShapeString(t->shape) +
-                                     "...: element count overflows 64 bits");
+      // The dimensions after the overflowing one are not read; ShapeString prints -1 as "...".
+      if (t->shape.size() < shape_it->size()) t->shape.push_back(-1);
+      return Status::InvalidArgument(where + "shape: element count overflows 64 bits at " +
+                                     ShapeString(t->shape));
     }
   }
   std::int64_t expected_bytes;
   if (__builtin_mul_overflow(elements, static_cast<std::int64_t>(DTypeBytes(t->dtype)),
                              &expected_bytes)) {
-    return Status::InvalidArgument(where + "shape " + ShapeString(t->shape) +
-                                   ": byte count overflows 64 bits");
+    return Status::InvalidArgument(where + "shape: byte count overflows 64 bits at " +
+                                   ShapeString(t->shape) + " of " +
+                                   std::string(DTypeName(t->dtype)));
   }
 
   auto off_it = entry.find("data_offsets");
