@@ -1,4 +1,4 @@
-// Causal grouped-query attention: per query head, scores over the earlier tokens, softmax, sum of v.
+// Causal grouped-query attention: per query head, scores over earlier tokens, softmax, sum of v.
 #include "kernels/reference/attention.h"
 
 #include <cmath>

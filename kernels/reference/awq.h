@@ -32,8 +32,8 @@ namespace tpsim::ref {
 
 using IntMatrix = Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-inline constexpr int kAwqBits = 4;                     // AWQ weight bits (vLLM AWQConfig.weight_bits).
-inline constexpr int kAwqPackFactor = 32 / kAwqBits;   // values per int32 word (pack_factor = 8).
+inline constexpr int kAwqBits = 4;  // bits per weight (vLLM AWQConfig.weight_bits).
+inline constexpr int kAwqPackFactor = 32 / kAwqBits;  // values per int32 word (pack_factor = 8).
 inline constexpr int kAwqMaxQuant = (1 << kAwqBits) - 1;  // largest 4-bit code, 15.
 inline constexpr std::array<int, kAwqPackFactor> kAwqPackOrder = {0, 2, 4, 6, 1, 3, 5, 7};
 

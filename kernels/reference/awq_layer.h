@@ -2,11 +2,12 @@
 // the packed tensors the way vLLM's weight loaders cut an AWQ checkpoint.
 //
 // Contract: the four linears are held as AwqTensor in [K, N] = [in, out] layout; norms stay float
-// and replicated. qkv_proj is quantised as one [H, (n_h + 2 n_kv) hd] tensor; that equals quantising
-// q_proj, k_proj and v_proj separately (as the checkpoint stores them) because groups run along K
-// and every column has its own scale and zero. Sharding per rank (slice from layer_sharding.h):
-//   qkv_proj, gate_up_proj: column split — the rank's q / k / v (gate / up) column ranges cut from
-//     qweight and qzeros in packed words and from scales in columns, then concatenated.
+// and replicated. qkv_proj is quantised as one [H, (n_h + 2 n_kv) hd] tensor; that equals
+// quantising q_proj, k_proj and v_proj separately (as the checkpoint stores them) because groups
+// run along K and every column has its own scale and zero. Sharding per rank (slice from
+// layer_sharding.h):
+//   qkv_proj, gate_up_proj: column split, the rank's q / k / v (gate / up) column ranges cut
+//     from qweight and qzeros in packed words and from scales in columns, then concatenated.
 //   o_proj, down_proj: row split — qweight rows K/tp, qzeros and scales rows (K/tp)/g.
 // Before slicing, each linear is checked as vLLM's AWQLinearMethod.create_weights checks it (input
 // per partition % g, then output per partition % 8), in vLLM's construction order qkv, o, gate_up,

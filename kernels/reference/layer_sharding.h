@@ -6,11 +6,11 @@
 //   qkv_proj      QKVParallelLinear (column): rank r holds query heads [r*n_h/tp, (r+1)*n_h/tp) and
 //                 n_kv/tp kv heads starting at r*n_kv/tp when tp <= n_kv; when tp > n_kv it holds
 //                 ONE kv head, number r / (tp / n_kv) (each kv head replicated on tp / n_kv ranks).
-//   o_proj        RowParallelLinear: the input columns of the rank's query heads; output all-reduced.
+//   o_proj        RowParallelLinear: input columns of the rank's query heads; output all-reduced.
 //   gate_up_proj  MergedColumnParallelLinear: gate rows [r*I/tp, (r+1)*I/tp) and the same up rows.
 //   down_proj     RowParallelLinear: input columns [r*I/tp, (r+1)*I/tp); output all-reduced.
 //   input_layernorm, post_attention_layernorm, q_norm, k_norm: replicated.
-// Splits vLLM refuses come back as InvalidArgument carrying vLLM's text (see CheckTensorParallelSplit).
+// Splits vLLM refuses come back as InvalidArgument with vLLM's text (CheckTensorParallelSplit).
 #ifndef TPSIM_KERNELS_REFERENCE_LAYER_SHARDING_H_
 #define TPSIM_KERNELS_REFERENCE_LAYER_SHARDING_H_
 
@@ -51,10 +51,10 @@ StatusOr<RankSlice> ComputeRankSlice(const Qwen3LayerDims& full, int tp, int ran
 StatusOr<Qwen3LayerWeights> ShardQwen3Layer(const Qwen3LayerWeights& full, int tp, int rank);
 
 // Runs the layer as tp ranks would: each rank's attention half on its own heads, partial o_proj
-// outputs summed (all-reduce), residual add, each rank's MLP half, partial down_proj outputs summed,
-// residual add. `ranks` holds one shard per rank (from ShardQwen3Layer or from dequantised AWQ
-// shards). InvalidArgument when `ranks` is empty, a shard is malformed, or shards disagree on
-// hidden_size / head_dim.
+// outputs summed (all-reduce), residual add, each rank's MLP half, partial down_proj outputs
+// summed, residual add. `ranks` holds one shard per rank (from ShardQwen3Layer or from
+// dequantised AWQ shards). InvalidArgument when `ranks` is empty, a shard is malformed, or shards
+// disagree on hidden_size / head_dim.
 StatusOr<Matrix> TensorParallelQwen3LayerForward(const std::vector<Qwen3LayerWeights>& ranks,
                                                  const Matrix& hidden,
                                                  const std::vector<int>& positions,

@@ -13,7 +13,9 @@ constexpr int kHd = 8;
 // k / v with n_kv heads expanded to n_q heads the way HF's repeat_kv does.
 Matrix RepeatKv(const Matrix& kv, int n_q, int n_kv) {
   Matrix out(kv.rows(), n_q * kHd);
-  for (int h = 0; h < n_q; ++h) out.middleCols(h * kHd, kHd) = kv.middleCols(h / (n_q / n_kv) * kHd, kHd);
+  for (int h = 0; h < n_q; ++h) {
+    out.middleCols(h * kHd, kHd) = kv.middleCols(h / (n_q / n_kv) * kHd, kHd);
+  }
   return out;
 }
 

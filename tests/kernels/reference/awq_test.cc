@@ -38,7 +38,9 @@ TEST(AwqPackTest, UnpackAgreesWithVllmsReverseOrderShifts) {
   constexpr int kReverse[8] = {0, 4, 1, 5, 2, 6, 3, 7};
   std::mt19937 gen(3);
   IntMatrix words(4, 3);
-  for (Eigen::Index i = 0; i < words.size(); ++i) words.data()[i] = static_cast<std::int32_t>(gen());
+  for (Eigen::Index i = 0; i < words.size(); ++i) {
+    words.data()[i] = static_cast<std::int32_t>(gen());
+  }
   const IntMatrix values = UnpackAwqInt4(words);
   for (Eigen::Index r = 0; r < words.rows(); ++r) {
     for (Eigen::Index c = 0; c < words.cols(); ++c) {

@@ -1,7 +1,9 @@
 // Proves the tensor-parallel layout on the CPU: the sum over ranks of the sharded layer equals the
-// unsharded layer for every tp vLLM accepts, each rank holds the heads vLLM gives it, and the splits
-// vLLM refuses return its error text.
+// unsharded layer for every tp vLLM accepts, each rank holds the heads vLLM gives it, and the
+// splits vLLM refuses return its error text.
 #include "kernels/reference/layer_sharding.h"
+
+#include <ostream>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +19,10 @@ struct ShardCase {
   Qwen3LayerDims dims;
   int tp;
 };
+
+void PrintTo(const ShardCase& c, std::ostream* os) {
+  *os << "n_h " << c.dims.num_heads << " n_kv " << c.dims.num_kv_heads << " tp " << c.tp;
+}
 
 class ShardQwen3LayerTest : public ::testing::TestWithParam<ShardCase> {};
 

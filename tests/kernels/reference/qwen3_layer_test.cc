@@ -48,7 +48,8 @@ TEST_F(RefQwen3LayerTest, MlpReadsTheResidualAfterAttention) {
   const Matrix want = h + Qwen3MlpForward(w_, RmsNorm(h, w_.post_attention_layernorm, kRmsNormEps));
   EXPECT_LT(MaxAbsDiff(*out, want), 1e-6f);
   // Feeding the MLP x instead of h gives a different layer.
-  const Matrix wrong = h + Qwen3MlpForward(w_, RmsNorm(x_, w_.post_attention_layernorm, kRmsNormEps));
+  const Matrix wrong =
+      h + Qwen3MlpForward(w_, RmsNorm(x_, w_.post_attention_layernorm, kRmsNormEps));
   EXPECT_GT(MaxAbsDiff(*out, wrong), 1e-4f);
 }
 
