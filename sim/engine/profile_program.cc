@@ -153,6 +153,13 @@ Status EmitForward(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_
   return Status::Ok();
 }
 
+SamplerPath SamplerPathFor(const ResolvedConfig& cfg, std::int64_t rows) {
+  if (cfg.era == VllmEra::kV0) return SamplerPath::kSort;
+  if (cfg.version < VllmVersion{0, 10, 2}) return SamplerPath::kFlashInfer;
+  if (cfg.version >= VllmVersion{0, 19, 0} && rows >= 8) return SamplerPath::kTriton;
+  return SamplerPath::kSort;
+}
+
 Status EmitSampler(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_t rows,
                    RankMachine* m) {
   Scope s(m);
@@ -176,15 +183,19 @@ Status EmitSampler(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_
   TPSIM_ASSIGN_OR_RETURN(BlockHandle f32, s.Alloc(MemCategory::kSampler, "logits float32", rows * v * 4));
   (void)f32;
   TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "greedy argmax", rows * 8).status());
-  const bool triton_topk = !v0 && cfg.version >= VllmVersion{0, 19, 0} && rows >= 8;
-  if (!triton_topk) {
+  const SamplerPath path = SamplerPathFor(cfg, rows);
+  if (path == SamplerPath::kSort) {
     Scope sort(m);
-    TPSIM_ASSIGN_OR_RETURN(BlockHandle vals, sort.Alloc(MemCategory::kSampler, "sorted logits", rows * v * 4));
+    TPSIM_RETURN_IF_ERROR(sort.Alloc(MemCategory::kSampler, "sorted logits", rows * v * 4).status());
     TPSIM_RETURN_IF_ERROR(sort.Alloc(MemCategory::kSampler, "sort indices", rows * v * 8).status());
     TPSIM_RETURN_IF_ERROR(sort.Alloc(MemCategory::kSampler, "probs_sort", rows * v * 4).status());
     TPSIM_RETURN_IF_ERROR(sort.Alloc(MemCategory::kSampler, "top-p mask", rows * v).status());
-    (void)vals;
     TPSIM_RETURN_IF_ERROR(sort.Alloc(MemCategory::kSampler, "scatter back", rows * v * 4).status());
+  } else if (path == SamplerPath::kFlashInfer) {
+    // top_k_top_p_sampling_from_logits: top-k masked logits and their softmax, then a sampling kernel.
+    TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "flashinfer masked logits", rows * v * 4).status());
+    TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "flashinfer probs", rows * v * 4).status());
+    return Status::Ok();
   }
   TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "probs float32", rows * v * 4).status());
   if (v0) {

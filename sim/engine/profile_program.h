@@ -10,11 +10,17 @@
 //   * Compiled forward (V1 default, torch.compile piecewise): a documented model, not derived from
 //     Inductor's buffer plan: Inductor frees each buffer at its last use, so the caller's input and the
 //     norm outputs are not kept: peak ~ T·b·max(2H + 2I/tp, H + 3I/tp).
-//   * Sampler (V1 >= 0.8, §2.1): N = min(S, T) rows: gathered logits [N, V_pad] in the model dtype, a
-//     float32 copy, then either the sort path (values f32, indices i64, probs_sort f32, bool mask,
-//     scatter f32; vLLM < 0.19 and any version for N < 8) or the Triton top-k/top-p path (v0.19+,
-//     N >= 8; no sort), then probs (f32) and q (f32). V0 (§2.2) uses S rows and the sort path and also
-//     computes float32 logprobs.
+//   * Sampler (V1 >= 0.8, §2.1): N = min(S, T) rows; the dummy metadata sets top-k = V-1 and top-p
+//     0.9 in every version, so a top-k/top-p path always runs: gathered logits [N, V_pad] in the model
+//     dtype, a float32 copy, then one of
+//       - FlashInfer (V1 before 0.10.2, where TopKTopPSampler used FlashInfer whenever it was installed
+//         and VLLM_USE_FLASHINFER_SAMPLER was not 0; assumed installed, as in vLLM's images): top-k
+//         masked logits f32 and their softmax f32, sampled in a kernel;
+//       - the PyTorch sort path (values f32, indices i64, probs_sort f32, bool mask, scatter f32, then
+//         probs f32 and q f32): V1 0.10.2-0.18 (FlashInfer opt-in) and any version for N < 8;
+//       - the Triton top-k/top-p kernel (v0.19+, N >= 8; no sort), then probs f32 and q f32.
+//     Which versions made FlashInfer opt-in is not pinned to a PR here (research §9).
+//     V0 (§2.2) uses S rows and the sort path and also computes float32 logprobs.
 //   * cuBLAS workspace: allocated at the first matmul through the caching allocator and kept:
 //     8 MiB + 128 KiB (":4096:2:16:8"), 32 MiB on sm_90 (PyTorch CublasHandlePool.cpp).
 #ifndef TPSIM_SIM_ENGINE_PROFILE_PROGRAM_H_
@@ -38,6 +44,9 @@ Bytes CublasWorkspaceBytes(int compute_capability);
 // (allocated once, its handle appended to *persistent when *persistent is empty).
 Status EmitForward(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_t tokens, bool compiled,
                    RankMachine* m, BlockHandle* hidden, std::vector<BlockHandle>* persistent);
+
+enum class SamplerPath { kSort, kFlashInfer, kTriton };
+SamplerPath SamplerPathFor(const ResolvedConfig& cfg, std::int64_t rows);
 
 // Runs compute_logits + the sampler on `rows` rows; frees everything it allocates.
 Status EmitSampler(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_t rows,
