@@ -20,6 +20,7 @@ struct Command {
 const std::vector<Command>& Commands();
 
 int RunShard(const Args& args);
+int RunTopo(const Args&);
 
 }  // namespace tpsim::cli
 
