@@ -132,15 +132,16 @@ std::vector<int> InferNuma(const Topology& t) {
 
 // A GPU whose NV# to its peers adds up to more links than any GPU has sits behind NVSwitch.
 void PromoteSwitchedNvlinks(Topology* t) {
+  std::vector<int> sum(t->num_gpus, 0);
   for (int a = 0; a < t->num_gpus; ++a) {
-    int sum = 0;
     for (int b = 0; b < t->num_gpus; ++b) {
-      if (t->link[a][b] == LinkKind::kNvlink) sum += t->nvlink_count[a][b];
+      if (IsNvlinkKind(t->link[a][b])) sum[a] += t->nvlink_count[a][b];
     }
-    if (sum <= kMaxNvlinksPerGpu) continue;
+  }
+  for (int a = 0; a < t->num_gpus; ++a) {
     for (int b = 0; b < t->num_gpus; ++b) {
-      if (t->link[a][b] == LinkKind::kNvlink) {
-        t->link[a][b] = t->link[b][a] = LinkKind::kNvswitch;
+      if (t->link[a][b] == LinkKind::kNvlink && (sum[a] > kMaxNvlinksPerGpu || sum[b] > kMaxNvlinksPerGpu)) {
+        t->link[a][b] = LinkKind::kNvswitch;
       }
     }
   }
