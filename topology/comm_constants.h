@@ -53,8 +53,8 @@ struct CommConstants {
   // (sm_86/sm_89 run the sm_80 cubins). Sum of the ELF images per architecture in the fatbin of
   // libnccl.so.2 2.28.9+cuda13.0 (CUDA 13.0 toolkit on the build machine), an upper estimate of the
   // resident code; not measured on a GPU.
-  std::map<int, Bytes> nccl_device_code_bytes_by_sm = {
-      {75, 15073560}, {80, 15184992}, {90, 28906232}, {100, 34957944}, {110, 34985360}, {120, 29778736}};
+  std::map<int, Bytes> nccl_device_code_bytes_by_sm = {{75, 15073560},  {80, 15184992},  {90, 28906232},
+                                                       {100, 34957944}, {110, 34985360}, {120, 29778736}};
 
   static std::vector<NcclByVllm> DefaultNcclByVllm();
   friend bool operator==(const CommConstants&, const CommConstants&) = default;

@@ -70,12 +70,6 @@ constexpr VllmVersion kPynccAllGatherFrom{0, 20, 0};
 // V1 default from v0.8.0; v0.11.0 removed V0.
 constexpr VllmVersion kV1Default{0, 8, 0}, kV0Removed{0, 11, 0};
 
-std::string MiB(Bytes b) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f MiB", ToMiB(b));
-  return buf;
-}
-
 Bytes LookUp(const SizeTable& t, int cc, int ws) {
   auto it = t.find(cc);
   if (it == t.end()) return 0;
@@ -87,7 +81,7 @@ CommPhase PhaseOfPynccl(NcclStage s) {
   // Creation and the warm-up all-reduce (PyNcclCommunicator.__init__) are inside
   // init_worker_distributed_environment; anything later waits for the profile run.
   return (s == NcclStage::kCreation || s == NcclStage::kFirstRingCollective) ? CommPhase::kDistributedInit
-                                                                            : CommPhase::kFirstCollective;
+                                                                             : CommPhase::kFirstCollective;
 }
 
 struct Resolved {
@@ -104,10 +98,12 @@ StatusOr<Resolved> Resolve(const CommQuery& q, const CommConstants& c) {
   if (q.gpu == nullptr || q.topology == nullptr) {
     return Status::InvalidArgument("communication query without a GPU spec or topology");
   }
-  if (q.tp < 1) return Status::InvalidArgument("tensor_parallel_size must be >= 1, got " + std::to_string(q.tp));
+  if (q.tp < 1)
+    return Status::InvalidArgument("tensor_parallel_size must be >= 1, got " + std::to_string(q.tp));
   if (q.tp > q.topology->num_gpus) {
-    return Status::InvalidArgument("tensor_parallel_size " + std::to_string(q.tp) + " needs more GPUs than the " +
-                                   std::to_string(q.topology->num_gpus) + " of topology '" + q.topology->name + "'");
+    return Status::InvalidArgument("tensor_parallel_size " + std::to_string(q.tp) +
+                                   " needs more GPUs than the " + std::to_string(q.topology->num_gpus) +
+                                   " of topology '" + q.topology->name + "'");
   }
   if (q.rank < 0 || q.rank >= q.tp) {
     return Status::InvalidArgument("rank " + std::to_string(q.rank) + " outside tensor_parallel_size " +
@@ -124,7 +120,8 @@ StatusOr<Resolved> Resolve(const CommQuery& q, const CommConstants& c) {
   std::set<int> seen;
   for (int gi : r.gpus) {
     if (gi < 0 || gi >= q.topology->num_gpus || !seen.insert(gi).second) {
-      return Status::InvalidArgument("gpu_of_rank entry " + std::to_string(gi) + " is out of range or repeated");
+      return Status::InvalidArgument("gpu_of_rank entry " + std::to_string(gi) +
+                                     " is out of range or repeated");
     }
   }
   if (q.nccl_version.empty()) {
@@ -148,34 +145,28 @@ bool CustomArOn(const CommQuery& q, const Resolved& r, std::string* reason) {
     *reason = "disabled by --disable-custom-all-reduce (vLLM logs nothing)";
     return false;
   }
-  for (int a : r.gpus) {
-    if (!t.same_host(a, r.gpus[0])) {
-      *reason = "Custom allreduce is disabled because this process group spans across nodes.";
-      return false;
-    }
+  if (!AllPairs(r.gpus, [&](int a, int b) { return t.same_host(a, b); })) {
+    *reason = "Custom allreduce is disabled because this process group spans across nodes.";
+    return false;
   }
-  if (std::find(std::begin(kCustomArWorldSizes), std::end(kCustomArWorldSizes), q.tp) == std::end(kCustomArWorldSizes)) {
+  if (std::find(std::begin(kCustomArWorldSizes), std::end(kCustomArWorldSizes), q.tp) ==
+      std::end(kCustomArWorldSizes)) {
     *reason = "Custom allreduce is disabled due to an unsupported world size: " + std::to_string(q.tp) +
               ". Supported world sizes: [2, 4, 6, 8]. To silence this warning, specify "
               "disable_custom_all_reduce=True explicitly.";
     return false;
   }
-  bool fully_nvlink = true, p2p = true;
-  for (int a : r.gpus) {
-    for (int b : r.gpus) {
-      if (a == b) continue;
-      fully_nvlink &= IsNvlinkKind(t.link[a][b]);
-      p2p &= t.p2p_possible(a, b, *r.gpu);
-    }
-  }
-  if (q.tp > 2 && !fully_nvlink) {
-    *reason = "Custom allreduce is disabled because it's not supported on more than two PCIe-only GPUs. "
-              "To silence this warning, specify disable_custom_all_reduce=True explicitly.";
+  // vLLM asks NVML whether every pair is NVLink-connected (is_fully_connected), then tests P2P.
+  if (q.tp > 2 && !AllPairs(r.gpus, [&](int a, int b) { return IsNvlinkKind(t.link[a][b]); })) {
+    *reason =
+        "Custom allreduce is disabled because it's not supported on more than two PCIe-only GPUs. "
+        "To silence this warning, specify disable_custom_all_reduce=True explicitly.";
     return false;
   }
-  if (!p2p) {
-    *reason = "Custom allreduce is disabled because your platform lacks GPU P2P capability or P2P test "
-              "failed. To silence this warning, specify disable_custom_all_reduce=True explicitly.";
+  if (!AllPairs(r.gpus, [&](int a, int b) { return t.p2p_possible(a, b, *r.gpu); })) {
+    *reason =
+        "Custom allreduce is disabled because your platform lacks GPU P2P capability or P2P test "
+        "failed. To silence this warning, specify disable_custom_all_reduce=True explicitly.";
     return false;
   }
   return true;
@@ -191,7 +182,8 @@ struct SymmMem {
 SymmMem DecideSymmMem(const CommQuery& q, const Resolved& r) {
   SymmMem s;
   const int cc = r.gpu->compute_capability();
-  const bool wanted = q.symm_mem.has_value() ? *q.symm_mem : (q.vllm >= kSymmMemFirst && SymmMemDefaultOn(q.vllm));
+  const bool wanted =
+      q.symm_mem.has_value() ? *q.symm_mem : (q.vllm >= kSymmMemFirst && SymmMemDefaultOn(q.vllm));
   if (q.vllm < kSymmMemFirst) {
     s.reason = "vLLM " + ToString(q.vllm) + " has no symmetric-memory all-reduce";
     return s;
@@ -210,26 +202,19 @@ SymmMem DecideSymmMem(const CommQuery& q, const Resolved& r) {
   }
   s.max_size = LookUp(table, cc, q.tp);
   if (s.max_size == 0) {
-    s.reason = "SymmMemCommunicator: World size " + std::to_string(q.tp) + " not supported, communicator is not available.";
+    s.reason = "SymmMemCommunicator: World size " + std::to_string(q.tp) +
+               " not supported, communicator is not available.";
     return s;
   }
   const Topology& t = *r.topo;
-  bool one_host = true, switched = true;
-  for (int a : r.gpus) {
-    for (int b : r.gpus) {
-      if (a == b) continue;
-      one_host &= t.same_host(a, b);
-      switched &= t.link[a][b] == LinkKind::kNvswitch;
-    }
-  }
-  if (!one_host) {
+  if (!AllPairs(r.gpus, [&](int a, int b) { return t.same_host(a, b); })) {
     s.reason = "symmetric memory across hosts is not modelled (treated as unavailable)";
     s.max_size = 0;
     return s;
   }
-  // The buffer is allocated and rendezvoused before the multicast check, and kept when it fails.
-  s.created = true;
-  if (!switched) {
+  s.created = true;  // kept even when the multicast check below disables the communicator
+  // Multicast needs NVSwitch; the buffer was allocated and rendezvoused before this check.
+  if (!AllPairs(r.gpus, [&](int a, int b) { return t.link[a][b] == LinkKind::kNvswitch; })) {
     s.reason = "SymmMemCommunicator: symmetric memory multicast operations are not supported.";
     return s;
   }
@@ -258,9 +243,7 @@ StatusOr<std::vector<CommMemoryPlan>> PlanAll(const CommQuery& q) {
   if (ca && symm.enabled && CustomArMaxSizesWithSymmMem().count(cc)) {
     ca_max = std::min(ca_max, LookUp(CustomArMaxSizesWithSymmMem(), cc, q.tp));
   }
-  bool one_host_p2p = true;
-  for (int a : r.gpus)
-    for (int b : r.gpus) one_host_p2p &= r.topo->p2p_possible(a, b, gpu);
+  const bool one_host_p2p = AllPairs(r.gpus, [&](int a, int b) { return r.topo->p2p_possible(a, b, gpu); });
   const Bytes fi_max = LookUp(FiFusionMaxSizes(), cc, q.tp);
   const bool fi_on = q.vllm >= kFiFusionFirst && !q.enforce_eager && fi_max > 0 && one_host_p2p;
 
@@ -272,8 +255,9 @@ StatusOr<std::vector<CommMemoryPlan>> PlanAll(const CommQuery& q) {
     const bool by_ca = ca && ar < ca_max;
     const bool by_symm = symm.enabled && ar <= symm.max_size;
     large_ar = !by_ca && !by_symm;
-    large_ar_note = "the profile run's all-reduce of " + MiB(ar) + (large_ar ? " goes to PyNccl" :
-                    (by_ca ? " fits custom all-reduce" : " fits the symmetric-memory buffer"));
+    large_ar_note = "the profile run's all-reduce of " + FormatBytes(ar) +
+                    (large_ar ? " goes to PyNccl"
+                              : (by_ca ? " fits custom all-reduce" : " fits the symmetric-memory buffer"));
   } else {
     large_ar_note = "the profile run's all-reduce size is unknown (no hidden size): assumed to reach PyNccl";
   }
@@ -326,8 +310,9 @@ StatusOr<std::vector<CommMemoryPlan>> PlanAll(const CommQuery& q) {
     p.symm_mem = symm.enabled;
     p.symm_mem_reason = symm.reason;
 
-    p.notes.push_back("NCCL " + p.nccl_version + " (" + r.nccl_origin + "); NCCL_CUMEM_ENABLE " +
-                      (q.nccl_cumem.has_value() ? "given" : (r.cumem_requested ? "left to NCCL" : "forced to 0 by vLLM")));
+    p.notes.push_back(
+        "NCCL " + p.nccl_version + " (" + r.nccl_origin + "); NCCL_CUMEM_ENABLE " +
+        (q.nccl_cumem.has_value() ? "given" : (r.cumem_requested ? "left to NCCL" : "forced to 0 by vLLM")));
     for (const std::string& n : pynccl.notes) p.notes.push_back("pynccl[tp]: " + n);
     for (const NcclAllocation& a : pm.allocations) {
       std::string label = a.label;
@@ -339,70 +324,83 @@ StatusOr<std::vector<CommMemoryPlan>> PlanAll(const CommQuery& q) {
       for (const NcclAllocation& a : torchc.ranks[rank].allocations) {
         std::string label = a.label;
         if (a.stage == NcclStage::kFirstRingCollective) label += " (the logits all-gather)";
-        p.allocations.push_back({label, a.bytes, false, CommPhase::kFirstCollective, a.source, "torch.distributed[tp]"});
+        p.allocations.push_back(
+            {label, a.bytes, false, CommPhase::kFirstCollective, a.source, "torch.distributed[tp]"});
       }
-      p.notes.push_back(v0 ? "torch.distributed[tp]: V0 gathers the logits to rank 0 with torch.distributed.gather "
-                             "(send/recv): PyTorch creates its own NCCL communicator for the TP device group then"
-                           : "torch.distributed[tp]: the logits all-gather goes through DeviceCommunicatorBase.all_gather "
-                             "(all_gather_into_tensor on the TP device group): PyTorch creates its own NCCL "
-                             "communicator at that first call, in the profile run");
+      p.notes.push_back(
+          v0 ? "torch.distributed[tp]: V0 gathers the logits to rank 0 with torch.distributed.gather "
+               "(send/recv): PyTorch creates its own NCCL communicator for the TP device group then"
+             : "torch.distributed[tp]: the logits all-gather goes through DeviceCommunicatorBase.all_gather "
+               "(all_gather_into_tensor on the TP device group): PyTorch creates its own NCCL "
+               "communicator at that first call, in the profile run");
     } else {
-      p.notes.push_back("the logits all-gather uses PyNccl (assumed from vLLM 0.20): no torch.distributed communicator");
+      p.notes.push_back(
+          "the logits all-gather uses PyNccl (assumed from vLLM 0.20): no torch.distributed communicator");
     }
 
     if (ca) {
       const Bytes meta = RoundUp(kCustomArSignalBytes + ca_max, kDevicePage);
       const Bytes buffer = RoundUp(ca_max, kDevicePage);
-      const std::string src = "vllm/distributed/device_communicators/custom_all_reduce.py CustomAllreduce.__init__";
-      p.allocations.push_back({"custom all-reduce meta (2560 B signal + " + MiB(ca_max) + " scratch, uncached cudaMalloc)",
+      const std::string src =
+          "vllm/distributed/device_communicators/custom_all_reduce.py CustomAllreduce.__init__";
+      p.allocations.push_back({"custom all-reduce meta (2560 B signal + " + FormatBytes(ca_max) +
+                                   " scratch, uncached cudaMalloc)",
                                meta, false, CommPhase::kDistributedInit, src, "custom_all_reduce"});
-      p.allocations.push_back({"custom all-reduce IPC buffer (" + MiB(ca_max) + ", cudaMalloc)", buffer, false,
-                               CommPhase::kDistributedInit, src, "custom_all_reduce"});
+      p.allocations.push_back({"custom all-reduce IPC buffer (" + FormatBytes(ca_max) + ", cudaMalloc)",
+                               buffer, false, CommPhase::kDistributedInit, src, "custom_all_reduce"});
       p.allocations.push_back({"custom all-reduce rank_data (8 MiB torch tensor; opens a 20 MiB segment)",
-                               kCustomArRankDataBytes, true, CommPhase::kDistributedInit, src, "custom_all_reduce"});
-      p.notes.push_back("custom all-reduce on: max_size " + MiB(ca_max) +
+                               kCustomArRankDataBytes, true, CommPhase::kDistributedInit, src,
+                               "custom_all_reduce"});
+      p.notes.push_back("custom all-reduce on: max_size " + FormatBytes(ca_max) +
                         (symm.enabled ? " (lowered by the symmetric-memory table)" : ""));
     } else {
       p.notes.push_back("custom all-reduce off: " + ca_reason);
     }
     if (symm.created) {
       const Bytes b = RoundUp(symm.max_size + kSymmMemSignalPadBytes, kDevicePage);
-      p.allocations.push_back({"symmetric-memory all-reduce buffer (" + MiB(symm.max_size) + " + signal pad, 2 MiB granules)",
+      p.allocations.push_back({"symmetric-memory all-reduce buffer (" + FormatBytes(symm.max_size) +
+                                   " + signal pad, 2 MiB granules)",
                                b, false, CommPhase::kDistributedInit,
                                "vllm/distributed/device_communicators/symm_mem.py; all_reduce_utils.py "
                                "SYMM_MEM_ALL_REDUCE_MAX_SIZES",
                                "symm_mem"});
-      p.notes.push_back(symm.enabled ? "symmetric-memory all-reduce on (buffer " + MiB(symm.max_size) + ")"
-                                     : "symmetric-memory buffer allocated but unused: " + symm.reason);
+      p.notes.push_back(symm.enabled
+                            ? "symmetric-memory all-reduce on (buffer " + FormatBytes(symm.max_size) + ")"
+                            : "symmetric-memory buffer allocated but unused: " + symm.reason);
     } else {
       p.notes.push_back("symmetric-memory all-reduce off: " + symm.reason);
     }
     if (fi_on && q.hidden_size > 0) {
-      const std::string src = "flashinfer/comm/trtllm_ar.py trtllm_create_ipc_workspace_for_all_reduce_fusion; "
-                              "vllm PassConfig FI_ALLREDUCE_FUSION_MAX_SIZE_MB";
+      const std::string src =
+          "flashinfer/comm/trtllm_ar.py trtllm_create_ipc_workspace_for_all_reduce_fusion; "
+          "vllm PassConfig FI_ALLREDUCE_FUSION_MAX_SIZE_MB";
       p.allocations.push_back({"FlashInfer all-reduce fusion buffer (" + std::to_string(q.tp) + " x " +
-                                   std::to_string(fi_tokens) + " tokens x " + std::to_string(q.hidden_size) + " x 2 B)",
+                                   std::to_string(fi_tokens) + " tokens x " + std::to_string(q.hidden_size) +
+                                   " x 2 B)",
                                fi_buffer, false, CommPhase::kFirstCollective, src, "flashinfer"});
-      p.allocations.push_back({"FlashInfer all-reduce fusion flags", fi_flags, false, CommPhase::kFirstCollective, src,
-                               "flashinfer"});
-      p.allocations.push_back({"FlashInfer all-reduce fusion Lamport buffers (3 x " + std::to_string(q.tp) + " x " +
-                                   std::to_string(fi_tokens) + " x " + std::to_string(q.hidden_size) + " x " +
-                                   std::to_string(q.activation_bytes) + " B)",
+      p.allocations.push_back({"FlashInfer all-reduce fusion flags", fi_flags, false,
+                               CommPhase::kFirstCollective, src, "flashinfer"});
+      p.allocations.push_back({"FlashInfer all-reduce fusion Lamport buffers (3 x " + std::to_string(q.tp) +
+                                   " x " + std::to_string(fi_tokens) + " x " + std::to_string(q.hidden_size) +
+                                   " x " + std::to_string(q.activation_bytes) + " B)",
                                fi_lamport, false, CommPhase::kFirstCollective, src, "flashinfer"});
       p.notes.push_back("FlashInfer all-reduce + RMSNorm fusion: workspace for " + std::to_string(fi_tokens) +
                         " tokens, allocated while torch.compile builds the graph in the profile run");
     } else if (fi_on) {
-      p.notes.push_back("FlashInfer all-reduce + RMSNorm fusion is on for this card and version, but its workspace "
-                        "depends on the model's hidden size (not given): not counted");
+      p.notes.push_back(
+          "FlashInfer all-reduce + RMSNorm fusion is on for this card and version, but its workspace "
+          "depends on the model's hidden size (not given): not counted");
     }
     if (q.vllm < VllmVersion{0, 6, 0}) {
-      p.notes.push_back("vLLM before 0.6 also warmed torch's default NCCL group at init (a further communicator): "
-                        "not modelled");
+      p.notes.push_back(
+          "vLLM before 0.6 also warmed torch's default NCCL group at init (a further communicator): "
+          "not modelled");
     }
     if (cc >= 90 && q.vllm >= VllmVersion{0, 19, 0}) {
-      p.notes.push_back("vLLM 0.19 on H100 logs ~2.1 GiB of non-torch increase at TP >= 2 against 0.25 at TP 1 "
-                        "(calibration C038/C039); the terms above explain part of it, the rest is not identified "
-                        "(shared/README.md open question 1)");
+      p.notes.push_back(
+          "vLLM 0.19 on H100 logs ~2.1 GiB of non-torch increase at TP >= 2 against 0.25 at TP 1 "
+          "(calibration C038/C039); the terms above explain part of it, the rest is not identified "
+          "(shared/README.md open question 1)");
     }
   }
   return plans;
@@ -420,7 +418,9 @@ Bytes CommMemoryPlan::total(CommPhase phase) const {
   return s;
 }
 
-Bytes CommMemoryPlan::total() const { return total(CommPhase::kDistributedInit) + total(CommPhase::kFirstCollective); }
+Bytes CommMemoryPlan::total() const {
+  return total(CommPhase::kDistributedInit) + total(CommPhase::kFirstCollective);
+}
 
 Bytes CommMemoryPlan::non_torch(CommPhase phase) const {
   Bytes s = 0;
@@ -456,14 +456,15 @@ ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, VllmVersion v, cons
   ContextMemory m;
   if (gpu.cuda_context_bytes > 0) {
     m.at_init = gpu.cuda_context_bytes;
-    m.notes.push_back("CUDA context + torch init: " + MiB(m.at_init) + " (gpus/" + gpu.key + ".json)");
+    m.notes.push_back("CUDA context + torch init: " + FormatBytes(m.at_init) + " (gpus/" + gpu.key +
+                      ".json)");
   } else {
     m.at_init = c.default_cuda_context_bytes;
-    m.notes.push_back("CUDA context + torch init: " + MiB(m.at_init) + " (not measured for " + gpu.name +
-                      "; upper end of the 0.3-0.5 GiB range, nccl_cuda_overheads.md §2.1)");
+    m.notes.push_back("CUDA context + torch init: " + FormatBytes(m.at_init) + " (not measured for " +
+                      gpu.name + "; upper end of the 0.3-0.5 GiB range, nccl_cuda_overheads.md §2.1)");
   }
   m.first_forward_growth = c.first_forward_growth_bytes;
-  m.notes.push_back("kernels loaded lazily in the first forward: " + MiB(m.first_forward_growth) +
+  m.notes.push_back("kernels loaded lazily in the first forward: " + FormatBytes(m.first_forward_growth) +
                     " (vLLM 0.19 on H100 at TP 1; used for every card and version" +
                     (UsesV0Engine(v, gpu) ? ", V0 compiles no Triton graphs and may load less" : "") + ")");
   if (tp > 1) {
@@ -474,10 +475,12 @@ ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, VllmVersion v, cons
     }
     if (arch > 0) {
       m.nccl_code = c.nccl_device_code_bytes_by_sm.at(arch);
-      m.notes.push_back("NCCL device code for sm_" + std::to_string(arch) + ": " + MiB(m.nccl_code) +
-                        " (ELF size in libnccl 2.28.9, an upper estimate), loaded at the first ncclCommInitRank");
+      m.notes.push_back(
+          "NCCL device code for sm_" + std::to_string(arch) + ": " + FormatBytes(m.nccl_code) +
+          " (ELF size in libnccl 2.28.9, an upper estimate), loaded at the first ncclCommInitRank");
     } else {
-      m.notes.push_back("no NCCL SASS for sm_" + std::to_string(cc) + " in the table: device code not counted");
+      m.notes.push_back("no NCCL SASS for sm_" + std::to_string(cc) +
+                        " in the table: device code not counted");
     }
   }
   return m;

@@ -67,15 +67,15 @@ struct CommQuery {
   std::vector<int> gpu_of_rank;  // rank -> GPU index in topology (default identity)
   VllmVersion vllm;
   bool disable_custom_all_reduce = false;
-  std::string nccl_version;  // "" = the NCCL that ships with that vLLM (CommConstants::nccl_by_vllm)
+  std::string nccl_version;        // "" = the NCCL that ships with that vLLM (CommConstants::nccl_by_vllm)
   std::optional<bool> nccl_cumem;  // nullopt = what that vLLM does (forced off until v0.10.1, on from
                                    // v0.10.2 / PR #24141)
   // Additions beyond the design card:
-  std::optional<bool> symm_mem;    // VLLM_ALLREDUCE_USE_SYMM_MEM; nullopt = that vLLM's default
-  bool enforce_eager = false;      // no torch.compile: no FlashInfer fusion workspace
-  int hidden_size = 0;             // model hidden size; 0 = unknown (fusion workspace not modelled)
-  int max_num_batched_tokens = 0;  // the profile run's token count; 0 = unknown
-  int activation_bytes = 2;        // bf16/fp16
+  std::optional<bool> symm_mem;              // VLLM_ALLREDUCE_USE_SYMM_MEM; nullopt = that vLLM's default
+  bool enforce_eager = false;                // no torch.compile: no FlashInfer fusion workspace
+  int hidden_size = 0;                       // model hidden size; 0 = unknown (fusion workspace not modelled)
+  int max_num_batched_tokens = 0;            // the profile run's token count; 0 = unknown
+  int activation_bytes = 2;                  // bf16/fp16
   const CommConstants* constants = nullptr;  // nullptr = CommConstants{}
 };
 
@@ -94,7 +94,7 @@ struct CommMemoryPlan {
   int p2p_channels_per_peer = 0;
   bool p2p_read = false;
   bool nvls = false;
-  std::string tree_position;  // "head", "middle", "tail" or ""
+  std::string tree_position;    // "head", "middle", "tail" or ""
   std::string symm_mem_reason;  // why the symmetric-memory all-reduce is off, in vLLM's words
 
   Bytes total(CommPhase phase) const;
@@ -121,7 +121,7 @@ bool UsesV0Engine(const VllmVersion& v, const GpuSpec& gpu);
 
 // CUDA context and lazy module growth (nccl_cuda_overheads.md §2.1, §2.3).
 struct ContextMemory {
-  Bytes at_init = 0;               // context + torch init, present before anything (GpuSpec::cuda_context_bytes)
+  Bytes at_init = 0;  // context + torch init, present before anything (GpuSpec::cuda_context_bytes)
   Bytes first_forward_growth = 0;  // lazily loaded kernels during the first forward (non-torch, lands in
                                    // non_torch_increase)
   Bytes nccl_code = 0;             // NCCL device code, loaded at the first ncclCommInitRank (tp > 1)

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <dirent.h>
 
 #include "topology/json_util.h"
 
@@ -98,20 +97,7 @@ StatusOr<GpuSpec> ParseGpuSpec(const std::string& json_text, const std::string& 
 }
 
 std::vector<std::string> GpuKeys(const std::string& configs_dir) {
-  std::vector<std::string> keys;
-  const std::string dir = configs_dir + "/gpus";
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return keys;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    constexpr std::string_view kExt = ".json";
-    if (name.size() > kExt.size() && name.compare(name.size() - kExt.size(), kExt.size(), kExt) == 0) {
-      keys.push_back(name.substr(0, name.size() - kExt.size()));
-    }
-  }
-  ::closedir(d);
-  std::sort(keys.begin(), keys.end());
-  return keys;
+  return json_util::JsonStems(configs_dir + "/gpus");
 }
 
 StatusOr<GpuSpec> LoadGpuSpec(const std::string& key, const std::string& configs_dir) {

@@ -1,8 +1,11 @@
 #include "topology/json_util.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace tpsim::json_util {
 
@@ -18,6 +21,22 @@ StatusOr<std::string> ReadFile(const std::string& path) {
 bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::vector<std::string> JsonStems(const std::string& dir) {
+  std::vector<std::string> stems;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return stems;
+  constexpr std::string_view kExt = ".json";
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() > kExt.size() && name.compare(name.size() - kExt.size(), kExt.size(), kExt) == 0) {
+      stems.push_back(name.substr(0, name.size() - kExt.size()));
+    }
+  }
+  ::closedir(d);
+  std::sort(stems.begin(), stems.end());
+  return stems;
 }
 
 StatusOr<nlohmann::json> Parse(const std::string& text, const std::string& what) {
@@ -53,16 +72,15 @@ StatusOr<long long> GetInt(const nlohmann::json& obj, const char* field, long lo
   return it->get<long long>();
 }
 
-StatusOr<bool> GetBool(const nlohmann::json& obj, const char* field, bool fallback,
-                       const std::string& what) {
+StatusOr<bool> GetBool(const nlohmann::json& obj, const char* field, bool fallback, const std::string& what) {
   auto it = obj.find(field);
   if (it == obj.end() || it->is_null()) return fallback;
   if (!it->is_boolean()) return TypeError(field, "true or false", what);
   return it->get<bool>();
 }
 
-StatusOr<std::string> GetString(const nlohmann::json& obj, const char* field,
-                                const std::string& fallback, const std::string& what) {
+StatusOr<std::string> GetString(const nlohmann::json& obj, const char* field, const std::string& fallback,
+                                const std::string& what) {
   auto it = obj.find(field);
   if (it == obj.end() || it->is_null()) return fallback;
   if (!it->is_string()) return TypeError(field, "a string", what);
@@ -76,8 +94,7 @@ StatusOr<long long> RequireInt(const nlohmann::json& obj, const char* field, con
   return GetInt(obj, field, 0, what);
 }
 
-StatusOr<std::string> RequireString(const nlohmann::json& obj, const char* field,
-                                    const std::string& what) {
+StatusOr<std::string> RequireString(const nlohmann::json& obj, const char* field, const std::string& what) {
   if (!obj.contains(field)) {
     return Status::InvalidArgument(what + ": missing field '" + field + "'");
   }

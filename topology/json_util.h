@@ -5,6 +5,7 @@
 #define TPSIM_TOPOLOGY_JSON_UTIL_H_
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,8 @@ namespace tpsim::json_util {
 // The whole file; NotFound when it cannot be opened.
 StatusOr<std::string> ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
+// Sorted stems of the *.json files in `dir` ("rtx4090" for rtx4090.json); empty when `dir` is missing.
+std::vector<std::string> JsonStems(const std::string& dir);
 
 // Parses `text`; `what` names the input in the message.
 StatusOr<nlohmann::json> Parse(const std::string& text, const std::string& what);
@@ -25,13 +28,11 @@ StatusOr<double> GetNumber(const nlohmann::json& obj, const char* field, double 
                            const std::string& what);
 StatusOr<long long> GetInt(const nlohmann::json& obj, const char* field, long long fallback,
                            const std::string& what);
-StatusOr<bool> GetBool(const nlohmann::json& obj, const char* field, bool fallback,
-                       const std::string& what);
-StatusOr<std::string> GetString(const nlohmann::json& obj, const char* field,
-                                const std::string& fallback, const std::string& what);
+StatusOr<bool> GetBool(const nlohmann::json& obj, const char* field, bool fallback, const std::string& what);
+StatusOr<std::string> GetString(const nlohmann::json& obj, const char* field, const std::string& fallback,
+                                const std::string& what);
 StatusOr<long long> RequireInt(const nlohmann::json& obj, const char* field, const std::string& what);
-StatusOr<std::string> RequireString(const nlohmann::json& obj, const char* field,
-                                    const std::string& what);
+StatusOr<std::string> RequireString(const nlohmann::json& obj, const char* field, const std::string& what);
 
 }  // namespace tpsim::json_util
 

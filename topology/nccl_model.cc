@@ -44,8 +44,8 @@ constexpr Bytes kNvlsCreditBytes = 2 * kMiB;
 // sm90 variants).
 constexpr double kSpeedIntra[] = {40.0, 30.0, 20.0, 18.0, 15.0, 12.0, 10.0, 9.0, 7.0, 6.0, 5.0, 4.0, 3.0};
 constexpr double kSpeedIntraSm90[] = {60.0, 50.0, 40.0, 30.0, 24.0, 20.0, 15.0, 12.0, 11.0, 6.0, 3.0};
-constexpr double kSpeedInter[] = {48.0, 30.0, 28.0, 24.0, 20.0, 18.0, 15.0, 12.0, 10.0, 9.0, 7.0,
-                                  6.0,  5.0,  4.0,  3.0,  2.4,  1.2,  0.24, 0.12};
+constexpr double kSpeedInter[] = {48.0, 30.0, 28.0, 24.0, 20.0, 18.0, 15.0, 12.0, 10.0, 9.0,
+                                  7.0,  6.0,  5.0,  4.0,  3.0,  2.4,  1.2,  0.24, 0.12};
 constexpr double kSpeedInterSm90[] = {48.0, 45.0, 42.0, 40.0, 30.0, 24.0, 22.0, 20.0, 17.5,
                                       15.0, 12.0, 6.0,  3.0,  2.4,  1.2,  0.24, 0.12};
 // ncclTopoDupChannels doubles rings at >= 25 GB/s, except on sm > 80 below 50 GB/s with > 4 rings.
@@ -59,11 +59,11 @@ constexpr double kIntelInterCpuBw = 10.0;  // SKL_QPI_BW
 constexpr double kNetBw = 12.0;            // NET_BW, one 100 Gb/s NIC
 
 double NcclNvlinkBwPerLink(int cc) {
-  if (cc >= 100) return 40.1;           // SM100_NVLINK_BW
-  if (cc >= 90) return 20.6;            // SM90_NVLINK_BW
+  if (cc >= 100) return 40.1;             // SM100_NVLINK_BW
+  if (cc >= 90) return 20.6;              // SM90_NVLINK_BW
   if (cc == 86 || cc == 87) return 12.0;  // SM86_NVLINK_BW (GA10x bridges)
-  if (cc >= 70) return 20.0;            // SM70/SM80_NVLINK_BW
-  return 18.0;                          // SM60_NVLINK_BW
+  if (cc >= 70) return 20.0;              // SM70/SM80_NVLINK_BW
+  return 18.0;                            // SM60_NVLINK_BW
 }
 
 // src/graph/topo.cc kvDictPciGen: GT/s -> per-lane figure; bandwidth = lanes x figure / 80.
@@ -99,8 +99,10 @@ struct Conn {
 std::string MiBText(Bytes b) {
   const double mib = ToMiB(b);
   char buf[32];
-  if (std::fabs(mib - std::round(mib)) < 1e-9) std::snprintf(buf, sizeof(buf), "%.0f", mib);
-  else std::snprintf(buf, sizeof(buf), "%.2f", mib);
+  if (std::fabs(mib - std::round(mib)) < 1e-9)
+    std::snprintf(buf, sizeof(buf), "%.0f", mib);
+  else
+    std::snprintf(buf, sizeof(buf), "%.2f", mib);
   return buf;
 }
 
@@ -175,7 +177,8 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
 
   // §0: cuMem is auto-on from 2.19 where supported; GeForce cards lack the GPUDirect-RDMA-with-VMM
   // attribute NCCL required until 2.23.4. Runtime (lazy) connect needs cuMem and NCCL >= 2.22.
-  plan.cumem = spec.cumem_requested && v >= NcclVersion{2, 19, 0} && (gpu.datacenter || v >= NcclVersion{2, 24, 0});
+  plan.cumem =
+      spec.cumem_requested && v >= NcclVersion{2, 19, 0} && (gpu.datacenter || v >= NcclVersion{2, 24, 0});
   plan.lazy_connect = plan.cumem && spec.runtime_connect && v >= NcclVersion{2, 22, 0};
   if (spec.cumem_requested && !plan.cumem) {
     plan.notes.push_back(v < NcclVersion{2, 19, 0}
@@ -195,14 +198,8 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
     next[order[i]] = order[(i + 1) % n];
     prev[order[(i + 1) % n]] = order[i];
   }
-  bool multi_host = false, all_nvlink = true;
-  for (int a = 0; a < n; ++a) {
-    for (int b = 0; b < n; ++b) {
-      if (a == b) continue;
-      if (!topo.same_host(g(a), g(b))) multi_host = true;
-      if (!IsNvlinkKind(topo.link[g(a)][g(b)])) all_nvlink = false;
-    }
-  }
+  const bool multi_host = !AllPairs(spec.gpus, [&](int a, int b) { return topo.same_host(a, b); });
+  const bool all_nvlink = AllPairs(spec.gpus, [&](int a, int b) { return IsNvlinkKind(topo.link[a][b]); });
 
   // Transport per ordered pair (§1.2): NET across hosts; P2P over NVLink, or over PCIe when the driver
   // allows peer access and the path is within NCCL's P2P level (PXB; SYS on AMD hosts with <= 2 GPUs,
@@ -210,7 +207,8 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
   // NVLink (same function).
   int gpus_on_host = 0;
   for (int x = 0; x < topo.num_gpus; ++x) gpus_on_host += topo.same_host(x, g(0)) ? 1 : 0;
-  const LinkKind p2p_level = (topo.cpu_vendor == "amd" && gpus_on_host <= 2) ? LinkKind::kSys : LinkKind::kPxb;
+  const LinkKind p2p_level =
+      (topo.cpu_vendor == "amd" && gpus_on_host <= 2) ? LinkKind::kSys : LinkKind::kPxb;
   auto transport = [&](int a, int b) {
     const LinkKind l = topo.link[g(a)][g(b)];
     if (!topo.same_host(g(a), g(b))) return NcclTransport::kNet;
@@ -233,7 +231,8 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
   };
   auto send_bytes = [&](int a, int b) -> Bytes {
     switch (transport(a, b)) {
-      case NcclTransport::kP2p: return RoundUp(kConnHeaderBytes + (read_mode(a, b) ? simple : 0), kP2pAlignBytes);
+      case NcclTransport::kP2p:
+        return RoundUp(kConnHeaderBytes + (read_mode(a, b) ? simple : 0), kP2pAlignBytes);
       case NcclTransport::kShm: return 0;
       case NcclTransport::kNet: return gdr ? round_alloc(ll128 + simple) : 0;
     }
@@ -242,23 +241,21 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
 
   // NVLS (§1.6): multicast needs every pair behind NVSwitch on one host and sm_90+; NCCL <= 2.28 turns
   // it off for <= 2 GPUs, 2.29+ for < 2.
-  const bool nvls_hw = cc >= 90 && !multi_host && all_nvlink && n >= 2 &&
-                       [&] {
-                         for (int a = 0; a < n; ++a)
-                           for (int b = 0; b < n; ++b)
-                             if (a != b && topo.link[g(a)][g(b)] != LinkKind::kNvswitch) return false;
-                         return true;
-                       }();
+  const bool nvls_hw = cc >= 90 && !multi_host && n >= 2 && AllPairs(spec.gpus, [&](int a, int b) {
+                         return topo.link[a][b] == LinkKind::kNvswitch;
+                       });
   const int nvls_min_ranks = v >= NcclVersion{2, 29, 0} ? 2 : 3;
   const bool nvls_possible = nvls_hw && v >= NcclVersion{2, 17, 0} && n >= nvls_min_ranks;
   if (nvls_hw && !nvls_possible) {
-    plan.notes.push_back("NVLS off: NCCL " + ToString(v) + " needs more than 2 GPUs for NVLS (from 2.29 two suffice)");
+    plan.notes.push_back("NVLS off: NCCL " + ToString(v) +
+                         " needs more than 2 GPUs for NVLS (from 2.29 two suffice)");
   }
 
   // Channels (§1.3).
   double intra_bw = std::numeric_limits<double>::infinity();
   for (int r = 0; r < n && n > 1; ++r) {
-    if (topo.same_host(g(r), g(next[r]))) intra_bw = std::min(intra_bw, NcclPathBandwidth(topo, gpu, g(r), g(next[r])));
+    if (topo.same_host(g(r), g(next[r])))
+      intra_bw = std::min(intra_bw, NcclPathBandwidth(topo, gpu, g(r), g(next[r])));
   }
   const int maxch = MaxChannels(v);
   int rings = 1;
@@ -274,7 +271,8 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
       speed = std::min(speed, inter_speed);
     }
     rings = std::min(rings, maxch / 2);
-    const bool no_dup = speed < kDupMinSpeed || (cc > 80 && speed < kDupSm90MinSpeed && rings > kDupSm90MaxRings);
+    const bool no_dup =
+        speed < kDupMinSpeed || (cc > 80 && speed < kDupSm90MinSpeed && rings > kDupSm90MaxRings);
     if (!no_dup) rings = std::min(2 * rings, maxch / 2);
     plan.ring_bw_gb_per_s = std::isinf(intra_bw) ? kNetBw : intra_bw;
   }
@@ -289,7 +287,8 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
       if (a == b) continue;
       int c = 2;
       if (IsNvlinkKind(topo.link[g(a)][g(b)])) {
-        c = 2 * std::max(1, static_cast<int>(NcclPathBandwidth(topo, gpu, g(a), g(b)) / NcclNvlinkBwPerLink(cc)));
+        c = 2 *
+            std::max(1, static_cast<int>(NcclPathBandwidth(topo, gpu, g(a), g(b)) / NcclNvlinkBwPerLink(cc)));
       }
       per_peer = std::min(per_peer, c);
     }
@@ -347,26 +346,29 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
       if (!m.transport.empty()) m.transport += '+';
       m.transport += NcclTransportName(t);
     }
-    for (const Conn& c : ring) plan.p2p_read |= transport(r, c.peer) == NcclTransport::kP2p && read_mode(r, c.peer);
+    for (const Conn& c : ring)
+      plan.p2p_read |= transport(r, c.peer) == NcclTransport::kP2p && read_mode(r, c.peer);
 
     // §1.5 channel structures.
     if (plan.cumem) {
       const int allocs = kFixedStructAllocs + kStructAllocsPerChannel * std::max(C, P);
-      m.allocations.push_back({"NCCL channel structures ((" + std::to_string(kFixedStructAllocs) + " + " +
-                                   std::to_string(kStructAllocsPerChannel) + " x " + std::to_string(std::max(C, P)) +
-                                   ") x 2 MiB cuMem granules)",
-                               allocs * kCuMemGranularity, NcclStage::kCreation,
-                               "nccl_cuda_overheads.md §1.5; NVIDIA/nccl src/channel.cc initChannel, src/include/alloc.h"});
+      m.allocations.push_back(
+          {"NCCL channel structures ((" + std::to_string(kFixedStructAllocs) + " + " +
+               std::to_string(kStructAllocsPerChannel) + " x " + std::to_string(std::max(C, P)) +
+               ") x 2 MiB cuMem granules)",
+           allocs * kCuMemGranularity, NcclStage::kCreation,
+           "nccl_cuda_overheads.md §1.5; NVIDIA/nccl src/channel.cc initChannel, src/include/alloc.h"});
     }
     // §1.4 ring.
     const Bytes ring_recv = recv_bytes(r, prev[r]), ring_send = send_bytes(r, next[r]);
     if (ring_recv + ring_send > 0 && (!plan.lazy_connect || usage.ring_collective)) {
-      m.allocations.push_back({"NCCL ring buffers (" + std::to_string(C) + " ch x (" + MiBText(ring_recv) +
-                                   " recv + " + MiBText(ring_send) + " send) MiB)" +
-                                   (plan.lazy_connect ? ", at the first ring collective" : ""),
-                               C * (ring_recv + ring_send),
-                               plan.lazy_connect ? NcclStage::kFirstRingCollective : NcclStage::kCreation,
-                               "nccl_cuda_overheads.md §1.2, §1.4; src/transport/generic.cc ncclTransportRingConnect"});
+      m.allocations.push_back(
+          {"NCCL ring buffers (" + std::to_string(C) + " ch x (" + MiBText(ring_recv) + " recv + " +
+               MiBText(ring_send) + " send) MiB)" +
+               (plan.lazy_connect ? ", at the first ring collective" : ""),
+           C * (ring_recv + ring_send),
+           plan.lazy_connect ? NcclStage::kFirstRingCollective : NcclStage::kCreation,
+           "nccl_cuda_overheads.md §1.2, §1.4; src/transport/generic.cc ncclTransportRingConnect"});
     }
     // §1.4 tree extras (eager only).
     if (!plan.lazy_connect && !extra.empty()) {
@@ -377,11 +379,11 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
         (c.recv ? nrecv : nsend) += 1;
       }
       if (per_channel > 0) {
-        m.allocations.push_back({"NCCL tree connections beyond the ring (" + m.tree_position + ": +" +
-                                     std::to_string(nrecv) + " recv +" + std::to_string(nsend) + " send per channel, " +
-                                     std::to_string(C) + " ch)",
-                                 C * per_channel, NcclStage::kCreation,
-                                 "nccl_cuda_overheads.md §1.4, §1.8; src/transport/generic.cc ncclTransportTreeConnect"});
+        m.allocations.push_back(
+            {"NCCL tree connections beyond the ring (" + m.tree_position + ": +" + std::to_string(nrecv) +
+                 " recv +" + std::to_string(nsend) + " send per channel, " + std::to_string(C) + " ch)",
+             C * per_channel, NcclStage::kCreation,
+             "nccl_cuda_overheads.md §1.4, §1.8; src/transport/generic.cc ncclTransportTreeConnect"});
       }
     }
     // §1.4 NET-shared p2p buffer (eager only, even on one node).
@@ -403,18 +405,22 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
         nvls = RoundUp(static_cast<Bytes>(C) * 2 * (1 * kMiB + 2 * kMiB) * n, kMcRecommendedGranularity);
         how = std::to_string(C) + " ch x 2 x 3 MiB x " + std::to_string(n) + " ranks, to 512 MiB";
       } else if (v < NcclVersion{2, 26, 0}) {
-        nvls = RoundUp(static_cast<Bytes>(kNvlsChannels) * 2 * kMiB * n, kMcRecommendedGranularity) + kNvlsCreditBytes;
+        nvls = RoundUp(static_cast<Bytes>(kNvlsChannels) * 2 * kMiB * n, kMcRecommendedGranularity) +
+               kNvlsCreditBytes;
         how = "16 ch x 2 x 1 MiB x " + std::to_string(n) + " ranks, to 512 MiB, + 2 MiB credits";
       } else {
-        nvls = RoundUp(static_cast<Bytes>(kNvlsChannels) * 2 * kMiB * n, kCuMemGranularity) + kNvlsCreditBytes;
+        nvls =
+            RoundUp(static_cast<Bytes>(kNvlsChannels) * 2 * kMiB * n, kCuMemGranularity) + kNvlsCreditBytes;
         how = "16 ch x 2 x 1 MiB x " + std::to_string(n) + " ranks + 2 MiB credits";
       }
       const bool at_init = !plan.lazy_connect;
       const NcclStage stage = at_init ? NcclStage::kCreation : NcclStage::kFirstLargeAllReduce;
-      m.allocations.push_back({"NCCL NVLS buffers (" + how + ")" + (at_init ? "" : ", at the first large all-reduce"),
-                               nvls, stage, "nccl_cuda_overheads.md §1.6; src/transport/nvls.cc"});
+      m.allocations.push_back(
+          {"NCCL NVLS buffers (" + how + ")" + (at_init ? "" : ", at the first large all-reduce"), nvls,
+           stage, "nccl_cuda_overheads.md §1.6; src/transport/nvls.cc"});
       if (plan.cumem) {
-        m.allocations.push_back({"NCCL NVLS channel structures (16 x 2 MiB)", kNvlsChannels * kCuMemGranularity, stage,
+        m.allocations.push_back({"NCCL NVLS channel structures (16 x 2 MiB)",
+                                 kNvlsChannels * kCuMemGranularity, stage,
                                  "nccl_cuda_overheads.md §1.5, §1.8; src/channel.cc initNvlsChannel"});
       }
     }
@@ -428,8 +434,8 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
         bytes = plan.p2p_channels_per_peer * send_bytes(r, root);
       }
       if (bytes > 0) {
-        m.allocations.push_back({"NCCL send/recv connections of a gather to rank " + std::to_string(root) + " (" +
-                                     std::to_string(plan.p2p_channels_per_peer) + " ch per peer)",
+        m.allocations.push_back({"NCCL send/recv connections of a gather to rank " + std::to_string(root) +
+                                     " (" + std::to_string(plan.p2p_channels_per_peer) + " ch per peer)",
                                  bytes, NcclStage::kFirstSendRecv,
                                  "nccl_cuda_overheads.md §1.4 (p2p); pytorch ProcessGroupNCCL gather"});
       }
@@ -444,21 +450,25 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
                        std::to_string(plan.p2p_channels_per_peer) + " per peer), transport " + t0 +
                        (plan.p2p_read ? " (read mode)" : ""));
   if (plan.lazy_connect) {
-    plan.notes.push_back("lazy connect: only channel structures at init; ring buffers come with the first ring "
-                         "collective, NVLS/tree buffers only when NCCL's tuner first picks them (tree not modelled)");
+    plan.notes.push_back(
+        "lazy connect: only channel structures at init; ring buffers come with the first ring "
+        "collective, NVLS/tree buffers only when NCCL's tuner first picks them (tree not modelled)");
   } else if (plan.cumem) {
     plan.notes.push_back("eager connect with cuMem: every device allocation is its own 2 MiB granule");
   } else {
-    plan.notes.push_back("eager connect without cuMem: channel structures are packed cudaMalloc blocks (< 1 MiB, "
-                         "not counted); ring, tree and the NET-shared buffer are built inside ncclCommInitRank");
+    plan.notes.push_back(
+        "eager connect without cuMem: channel structures are packed cudaMalloc blocks (< 1 MiB, "
+        "not counted); ring, tree and the NET-shared buffer are built inside ncclCommInitRank");
   }
   if (n > 1 && t0.find("SHM") != std::string::npos) {
-    plan.notes.push_back("SHM transport: ring/tree FIFOs live in host shared memory (/dev/shm), not on the GPU");
+    plan.notes.push_back(
+        "SHM transport: ring/tree FIFOs live in host shared memory (/dev/shm), not on the GPU");
   }
   if (multi_host) {
-    plan.notes.push_back(std::string("NET transport between hosts: buffers on the GPU only with GPUDirect RDMA (") +
-                         (gdr ? "assumed for datacenter cards" : "not on this card") +
-                         "); the multi-node tree is approximated as host chains joined at their first ranks");
+    plan.notes.push_back(
+        std::string("NET transport between hosts: buffers on the GPU only with GPUDirect RDMA (") +
+        (gdr ? "assumed for datacenter cards" : "not on this card") +
+        "); the multi-node tree is approximated as host chains joined at their first ranks");
   }
   return plan;
 }

@@ -37,10 +37,10 @@ std::string_view NcclTransportName(NcclTransport t);  // "P2P", "SHM", "NET"
 struct NcclCommSpec {
   const GpuSpec* gpu = nullptr;
   const Topology* topology = nullptr;
-  std::vector<int> gpus;          // GPU index (in topology) of each rank, size = communicator size
+  std::vector<int> gpus;  // GPU index (in topology) of each rank, size = communicator size
   NcclVersion version{2, 27, 5};
-  bool cumem_requested = true;    // NCCL_CUMEM_ENABLE not forced to 0
-  bool runtime_connect = true;    // NCCL_RUNTIME_CONNECT (default 1)
+  bool cumem_requested = true;               // NCCL_CUMEM_ENABLE not forced to 0
+  bool runtime_connect = true;               // NCCL_RUNTIME_CONNECT (default 1)
   const CommConstants* constants = nullptr;  // nullptr = CommConstants{}
 };
 
@@ -53,10 +53,10 @@ struct NcclUsage {
 
 // When NCCL makes an allocation.
 enum class NcclStage {
-  kCreation,            // inside ncclCommInitRank
-  kFirstRingCollective, // lazy connect: the first collective that runs Ring
-  kFirstLargeAllReduce, // lazy connect: the first all-reduce for which the tuner picks NVLS
-  kFirstSendRecv,       // the first send/recv to a peer (p2p connections are always made on demand)
+  kCreation,             // inside ncclCommInitRank
+  kFirstRingCollective,  // lazy connect: the first collective that runs Ring
+  kFirstLargeAllReduce,  // lazy connect: the first all-reduce for which the tuner picks NVLS
+  kFirstSendRecv,        // the first send/recv to a peer (p2p connections are always made on demand)
 };
 
 struct NcclAllocation {
@@ -80,8 +80,8 @@ struct NcclCommPlan {
   bool lazy_connect = false;  // runtime connect in effect
   int coll_channels = 0, p2p_channels = 0, p2p_channels_per_peer = 0;
   Bytes p2p_chunk_bytes = 0;
-  bool p2p_read = false;      // some P2P connection uses read mode
-  bool nvls = false;          // NVLS buffers set up (eager) or set up at the first large all-reduce
+  bool p2p_read = false;        // some P2P connection uses read mode
+  bool nvls = false;            // NVLS buffers set up (eager) or set up at the first large all-reduce
   double ring_bw_gb_per_s = 0;  // NCCL's bandwidth of the slowest ring hop
   std::vector<NcclRankMemory> ranks;
   std::vector<std::string> notes;

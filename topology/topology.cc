@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <dirent.h>
-#include <numeric>
 #include <sstream>
 
 #include "topology/json_util.h"
@@ -71,20 +69,41 @@ std::string StripAnsi(const std::string& s) {
 }
 
 bool AllDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(),
-                                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
 // Parses one matrix token. `preset` admits the preset-only tokens NVS# and NET.
 bool ParseLinkToken(const std::string& tok, bool preset, LinkKind* kind, int* count) {
   *count = 0;
-  if (tok == "X") { *kind = LinkKind::kSelf; return true; }
-  if (tok == "PIX") { *kind = LinkKind::kPix; return true; }
-  if (tok == "PXB") { *kind = LinkKind::kPxb; return true; }
-  if (tok == "PHB") { *kind = LinkKind::kPhb; return true; }
-  if (tok == "NODE") { *kind = LinkKind::kNode; return true; }
-  if (tok == "SYS" || tok == "SOC") { *kind = LinkKind::kSys; return true; }
-  if (preset && tok == "NET") { *kind = LinkKind::kNet; return true; }
+  if (tok == "X") {
+    *kind = LinkKind::kSelf;
+    return true;
+  }
+  if (tok == "PIX") {
+    *kind = LinkKind::kPix;
+    return true;
+  }
+  if (tok == "PXB") {
+    *kind = LinkKind::kPxb;
+    return true;
+  }
+  if (tok == "PHB") {
+    *kind = LinkKind::kPhb;
+    return true;
+  }
+  if (tok == "NODE") {
+    *kind = LinkKind::kNode;
+    return true;
+  }
+  if (tok == "SYS" || tok == "SOC") {
+    *kind = LinkKind::kSys;
+    return true;
+  }
+  if (preset && tok == "NET") {
+    *kind = LinkKind::kNet;
+    return true;
+  }
   if (preset && tok.rfind("NVS", 0) == 0 && AllDigits(tok.substr(3))) {
     *kind = LinkKind::kNvswitch;
     *count = std::atoi(tok.c_str() + 3);
@@ -162,7 +181,9 @@ Topology FirstGpus(const Topology& t, int n) {
   return s;
 }
 
-bool IsGpuLabel(const std::string& s) { return s.size() > 3 && s.rfind("GPU", 0) == 0 && AllDigits(s.substr(3)); }
+bool IsGpuLabel(const std::string& s) {
+  return s.size() > 3 && s.rfind("GPU", 0) == 0 && AllDigits(s.substr(3));
+}
 
 }  // namespace
 
@@ -232,10 +253,9 @@ Eigen::MatrixXd Topology::BandwidthMatrix(const GpuSpec& gpu) const {
 Status Topology::Validate() const {
   const size_t n = static_cast<size_t>(num_gpus);
   if (num_gpus < 1) return Status::InvalidArgument("topology '" + name + "' has no GPUs");
-  if (host_of_gpu.size() != n || numa_of_gpu.size() != n || link.size() != n ||
-      nvlink_count.size() != n) {
-    return Status::InvalidArgument("topology '" + name + "': per-GPU lists do not have " +
-                                   std::to_string(n) + " entries");
+  if (host_of_gpu.size() != n || numa_of_gpu.size() != n || link.size() != n || nvlink_count.size() != n) {
+    return Status::InvalidArgument("topology '" + name + "': per-GPU lists do not have " + std::to_string(n) +
+                                   " entries");
   }
   for (size_t a = 0; a < n; ++a) {
     if (link[a].size() != n || nvlink_count[a].size() != n) {
@@ -264,7 +284,8 @@ Status Topology::Validate() const {
 
 StatusOr<Topology> DefaultTopology(const GpuSpec& gpu, int num_gpus) {
   if (num_gpus < 1 || num_gpus > 64) {
-    return Status::InvalidArgument("number of GPUs must be between 1 and 64, got " + std::to_string(num_gpus));
+    return Status::InvalidArgument("number of GPUs must be between 1 and 64, got " +
+                                   std::to_string(num_gpus));
   }
   Topology t;
   Resize(&t, num_gpus);
@@ -319,7 +340,10 @@ StatusOr<Topology> ParseNvidiaSmiTopo(const std::string& raw) {
   size_t header = lines.size();
   for (size_t i = 0; i < lines.size(); ++i) {
     std::vector<std::string> toks = SplitWs(lines[i]);
-    if (!toks.empty() && toks[0] == "GPU0") { header = i; break; }
+    if (!toks.empty() && toks[0] == "GPU0") {
+      header = i;
+      break;
+    }
   }
   if (header == lines.size()) {
     return Status::InvalidArgument(std::string(kWhat) + ": no header line starting with GPU0");
@@ -336,10 +360,15 @@ StatusOr<Topology> ParseNvidiaSmiTopo(const std::string& raw) {
     }
     for (; i < toks.size(); ++i) {
       const std::string& t = toks[i];
-      if (t == "CPU" && i + 1 < toks.size() && toks[i + 1] == "Affinity") { extra.push_back("cpu"); ++i; }
-      else if (t == "NUMA" && i + 1 < toks.size() && toks[i + 1] == "Affinity") { extra.push_back("numa"); ++i; }
-      else if (t == "GPU" && i + 2 < toks.size() && toks[i + 1] == "NUMA" && toks[i + 2] == "ID") {
-        extra.push_back("gpu_numa"); i += 2;
+      if (t == "CPU" && i + 1 < toks.size() && toks[i + 1] == "Affinity") {
+        extra.push_back("cpu");
+        ++i;
+      } else if (t == "NUMA" && i + 1 < toks.size() && toks[i + 1] == "Affinity") {
+        extra.push_back("numa");
+        ++i;
+      } else if (t == "GPU" && i + 2 < toks.size() && toks[i + 1] == "NUMA" && toks[i + 2] == "ID") {
+        extra.push_back("gpu_numa");
+        i += 2;
       } else {
         return Status::InvalidArgument(std::string(kWhat) + ": unexpected header column '" + t + "'");
       }
@@ -379,13 +408,14 @@ StatusOr<Topology> ParseNvidiaSmiTopo(const std::string& raw) {
     rows[r].assign(toks.begin() + 1, toks.begin() + 1 + static_cast<long>(nd));
     row_extra[r].assign(toks.begin() + 1 + static_cast<long>(nd), toks.end());
     if (row_extra[r].size() > extra.size()) {
-      return Status::InvalidArgument(std::string(kWhat) + ": row '" + toks[0] + "' has " +
-                                     std::to_string(nd + row_extra[r].size()) + " entries for " +
-                                     std::to_string(nd + extra.size()) + " columns (the matrix must be square)");
+      return Status::InvalidArgument(
+          std::string(kWhat) + ": row '" + toks[0] + "' has " + std::to_string(nd + row_extra[r].size()) +
+          " entries for " + std::to_string(nd + extra.size()) + " columns (the matrix must be square)");
     }
   }
   for (size_t r = 0; r < nd; ++r) {
-    if (!seen[r]) return Status::InvalidArgument(std::string(kWhat) + ": no row for column '" + devices[r] + "'");
+    if (!seen[r])
+      return Status::InvalidArgument(std::string(kWhat) + ": no row for column '" + devices[r] + "'");
   }
 
   Topology t;
@@ -478,7 +508,8 @@ StatusOr<Topology> ParseTopologyPreset(const std::string& json_text, const std::
       return Status::InvalidArgument(what + ": '" + field + "' must list one integer per GPU");
     }
     for (int i = 0; i < n; ++i) {
-      if (!(*it)[i].is_number_integer()) return Status::InvalidArgument(what + ": '" + field + "' holds integers");
+      if (!(*it)[i].is_number_integer())
+        return Status::InvalidArgument(what + ": '" + field + "' holds integers");
       (*out)[i] = (*it)[i].get<int>();
     }
     return Status::Ok();
@@ -491,17 +522,7 @@ StatusOr<Topology> ParseTopologyPreset(const std::string& json_text, const std::
 }
 
 std::vector<std::string> TopologyPresets(const std::string& configs_dir) {
-  std::vector<std::string> names;
-  const std::string dir = configs_dir + "/topologies";
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return names;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0) names.push_back(name.substr(0, name.size() - 5));
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
+  return json_util::JsonStems(configs_dir + "/topologies");
 }
 
 StatusOr<Topology> LoadTopology(const std::string& preset_or_path, const GpuSpec& gpu, int num_gpus,
@@ -534,8 +555,8 @@ StatusOr<Topology> LoadTopology(const std::string& preset_or_path, const GpuSpec
     if (!plain_name || !json_util::FileExists(path)) {
       std::string known;
       for (const std::string& p : TopologyPresets(configs_dir)) known += (known.empty() ? "" : ", ") + p;
-      return Status::InvalidArgument("unknown topology '" + preset_or_path + "' (not a file; presets: " +
-                                     (known.empty() ? "none" : known) + ")");
+      return Status::InvalidArgument("unknown topology '" + preset_or_path +
+                                     "' (not a file; presets: " + (known.empty() ? "none" : known) + ")");
     }
     TPSIM_ASSIGN_OR_RETURN(std::string text, json_util::ReadFile(path));
     TPSIM_ASSIGN_OR_RETURN(t, ParseTopologyPreset(text, "topologies/" + preset_or_path + ".json"));

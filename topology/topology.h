@@ -46,10 +46,10 @@ inline bool IsPcieKind(LinkKind k) { return k >= LinkKind::kPix && k <= LinkKind
 struct Topology {
   std::string name;
   int num_gpus = 0;
-  std::vector<int> host_of_gpu;               // host index per GPU (0 for a single box)
-  std::vector<int> numa_of_gpu;               // NUMA node per GPU
-  std::vector<std::vector<LinkKind>> link;    // [a][b], kSelf on the diagonal
-  std::vector<std::vector<int>> nvlink_count; // NV# per pair (links through the switch for NVS), else 0
+  std::vector<int> host_of_gpu;                // host index per GPU (0 for a single box)
+  std::vector<int> numa_of_gpu;                // NUMA node per GPU
+  std::vector<std::vector<LinkKind>> link;     // [a][b], kSelf on the diagonal
+  std::vector<std::vector<int>> nvlink_count;  // NV# per pair (links through the switch for NVS), else 0
   // Extras (not in the design card): CPU vendor when a preset states it ("intel", "amd", "arm"; ""
   // unknown; NCCL limits PCIe P2P to PXB on Intel/ARM hosts) and the number of NIC rows seen.
   std::string cpu_vendor;
@@ -68,6 +68,17 @@ struct Topology {
   // between different hosts.
   Status Validate() const;
 };
+
+// Whether pred(a, b) holds for every ordered pair of distinct GPUs in `gpus`.
+template <typename Pred>
+bool AllPairs(const std::vector<int>& gpus, Pred pred) {
+  for (int a : gpus) {
+    for (int b : gpus) {
+      if (a != b && !pred(a, b)) return false;
+    }
+  }
+  return true;
+}
 
 // N identical cards of `gpu` (1 <= N <= 64), see the header comment.
 StatusOr<Topology> DefaultTopology(const GpuSpec& gpu, int num_gpus);

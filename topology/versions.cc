@@ -22,8 +22,10 @@ bool ReadNumbers(const std::string& text, int want, int need, std::vector<int>* 
       ++i;
     }
     out->push_back(static_cast<int>(value));
-    if (i < text.size() && text[i] == '.') ++i;
-    else break;
+    if (i < text.size() && text[i] == '.')
+      ++i;
+    else
+      break;
   }
   return static_cast<int>(out->size()) >= need;
 }

@@ -48,7 +48,9 @@ TEST(CommConstantsTest, PartialFileKeepsDefaultsAndBadFilesFail) {
   EXPECT_EQ(partial->nccl_simple_buffsize, 1048576);
   EXPECT_EQ(partial->nccl_ll_buffsize, CommConstants{}.nccl_ll_buffsize);
   EXPECT_FALSE(ParseCommConstants(R"({"nccl_by_vllm": [{"vllm": "0.9.0", "nccl": "2.26.2"},
-                                                        {"vllm": "0.8.0", "nccl": "2.21.5"}]})", "x.json").ok());
+                                                        {"vllm": "0.8.0", "nccl": "2.21.5"}]})",
+                                  "x.json")
+                   .ok());
   EXPECT_FALSE(ParseCommConstants(R"({"nccl_buffers": {"simple_bytes": -1}})", "x.json").ok());
   EXPECT_FALSE(ParseCommConstants("not json", "x.json").ok());
   EXPECT_EQ(LoadCommConstants("/nonexistent").status().code(), Status::Code::kNotFound);

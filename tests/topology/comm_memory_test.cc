@@ -149,7 +149,8 @@ TEST(CommMemoryTest, CustomAllReduceRulesUseVllmsWarnings) {
        "Custom allreduce is disabled because it's not supported on more than two PCIe-only GPUs."},
       {"NVSwitch TP 8", H100Sxm(), "", 8, 8, false, true, ""},
       {"NVSwitch TP 3", H100Sxm(), "", 4, 3, false, false,
-       "Custom allreduce is disabled due to an unsupported world size: 3. Supported world sizes: [2, 4, 6, 8]."},
+       "Custom allreduce is disabled due to an unsupported world size: 3. Supported world sizes: [2, 4, 6, "
+       "8]."},
       {"two nodes", A100Pcie(), "2node-pcie-2x2", 4, 4, false, false,
        "Custom allreduce is disabled because this process group spans across nodes."},
       {"disabled by flag", H100Sxm(), "", 2, 2, true, false, "disabled by --disable-custom-all-reduce"},
@@ -164,7 +165,8 @@ TEST(CommMemoryTest, CustomAllReduceRulesUseVllmsWarnings) {
     q.disable_custom_all_reduce = c.disable;
     CommMemoryPlan p = Plan(q);
     EXPECT_EQ(p.custom_all_reduce, c.want_on) << c.name;
-    EXPECT_EQ(p.custom_all_reduce_reason.rfind(c.reason_start, 0), 0u) << c.name << ": " << p.custom_all_reduce_reason;
+    EXPECT_EQ(p.custom_all_reduce_reason.rfind(c.reason_start, 0), 0u)
+        << c.name << ": " << p.custom_all_reduce_reason;
     if (c.want_on) {
       EXPECT_TRUE(p.custom_all_reduce_reason.empty()) << c.name;
       EXPECT_GT(Owned(p, "custom_all_reduce"), 0) << c.name;
@@ -195,7 +197,8 @@ TEST(CommMemoryTest, SymmetricMemorySizesOnHopper) {
   for (auto [tp, mib] : expect) {
     CommMemoryPlan p = Plan(Query(s, tp, kV019));
     EXPECT_TRUE(p.symm_mem) << tp;
-    EXPECT_EQ(Owned(p, "symm_mem", CommPhase::kDistributedInit), MiB(mib + 2)) << tp;  // + signal pad -> 2 MiB
+    EXPECT_EQ(Owned(p, "symm_mem", CommPhase::kDistributedInit), MiB(mib + 2))
+        << tp;  // + signal pad -> 2 MiB
   }
   // With symm-mem on, the custom all-reduce table lowers max_size at TP 6/8 (0.5 / 0.25 MiB).
   CommMemoryPlan p8 = Plan(Query(s, 8, kV019));
@@ -209,10 +212,12 @@ TEST(CommMemoryTest, SymmetricMemoryOffWhereVllmSaysSo) {
   Machine ada{Rtx4090(), *DefaultTopology(Rtx4090(), 2)};
   CommMemoryPlan p = Plan(Query(ada, 2, kV019));
   EXPECT_FALSE(p.symm_mem);
-  EXPECT_EQ(p.symm_mem_reason, "SymmMemCommunicator: Device capability 8.9 not supported, communicator is not available.");
+  EXPECT_EQ(p.symm_mem_reason,
+            "SymmMemCommunicator: Device capability 8.9 not supported, communicator is not available.");
   Machine h{H100Sxm(), *DefaultTopology(H100Sxm(), 4)};
   CommMemoryPlan p3 = Plan(Query(h, 3, kV019));
-  EXPECT_EQ(p3.symm_mem_reason, "SymmMemCommunicator: World size 3 not supported, communicator is not available.");
+  EXPECT_EQ(p3.symm_mem_reason,
+            "SymmMemCommunicator: World size 3 not supported, communicator is not available.");
   // v0.10.2 shipped it off by default (PR #24696); v0.9 did not have it.
   EXPECT_FALSE(Plan(Query(h, 2, {0, 10, 2})).symm_mem);
   EXPECT_EQ(Owned(Plan(Query(h, 2, {0, 9, 2})), "symm_mem"), 0);
@@ -220,7 +225,8 @@ TEST(CommMemoryTest, SymmetricMemoryOffWhereVllmSaysSo) {
   Machine hp{H100Pcie(), *DefaultTopology(H100Pcie(), 2)};
   CommMemoryPlan pp = Plan(Query(hp, 2, kV019));
   EXPECT_FALSE(pp.symm_mem);
-  EXPECT_EQ(pp.symm_mem_reason, "SymmMemCommunicator: symmetric memory multicast operations are not supported.");
+  EXPECT_EQ(pp.symm_mem_reason,
+            "SymmMemCommunicator: symmetric memory multicast operations are not supported.");
   EXPECT_EQ(Owned(pp, "symm_mem"), MiB(66));
   // The user's switch wins.
   CommQuery q = Query(h, 2, kV019);
@@ -311,9 +317,13 @@ std::vector<std::string> SplitCsvLine(const std::string& line) {
   for (size_t i = 0; i < line.size(); ++i) {
     char ch = line[i];
     if (quoted) {
-      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') { cur += '"'; ++i; }
-      else if (ch == '"') quoted = false;
-      else cur += ch;
+      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (ch == '"')
+        quoted = false;
+      else
+        cur += ch;
     } else if (ch == '"') {
       quoted = true;
     } else if (ch == ',') {
@@ -334,7 +344,10 @@ std::map<std::string, std::map<std::string, std::string>> ReadCalibration() {
   std::vector<std::string> header;
   while (std::getline(in, line)) {
     std::vector<std::string> f = SplitCsvLine(line);
-    if (header.empty()) { header = f; continue; }
+    if (header.empty()) {
+      header = f;
+      continue;
+    }
     std::map<std::string, std::string> row;
     for (size_t i = 0; i < header.size() && i < f.size(); ++i) row[header[i]] = f[i];
     rows[row["case_id"]] = row;

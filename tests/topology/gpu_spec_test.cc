@@ -48,12 +48,12 @@ TEST(GpuSpecTest, OptionalFieldsDefaultToZero) {
 
 TEST(GpuSpecTest, MalformedFilesAreOneLineInvalidArgument) {
   const char* bad[] = {
-      "{",                                                                            // not JSON
-      "[1, 2]",                                                                       // not an object
-      R"({"total_memory_bytes": 5, "compute_capability": [8, 6]})",                   // no name
-      R"({"name": "n", "compute_capability": [8, 6]})",                               // no total
-      R"({"name": "n", "total_memory_bytes": 0, "compute_capability": [8, 6]})",      // total 0
-      R"({"name": "n", "total_memory_bytes": 5, "compute_capability": "8.6"})",       // cc string
+      "{",                                                                        // not JSON
+      "[1, 2]",                                                                   // not an object
+      R"({"total_memory_bytes": 5, "compute_capability": [8, 6]})",               // no name
+      R"({"name": "n", "compute_capability": [8, 6]})",                           // no total
+      R"({"name": "n", "total_memory_bytes": 0, "compute_capability": [8, 6]})",  // total 0
+      R"({"name": "n", "total_memory_bytes": 5, "compute_capability": "8.6"})",   // cc string
       R"({"name": "n", "total_memory_bytes": 5, "compute_capability": [8, 6], "sm_count": "many"})",
       R"({"key": "other", "name": "n", "total_memory_bytes": 5, "compute_capability": [8, 6]})",
   };

@@ -10,8 +10,8 @@
 
 namespace tpsim::testing {
 
-inline GpuSpec MakeGpu(const std::string& key, int cc_major, int cc_minor, bool datacenter, bool p2p, int nvlinks,
-                       double nvlink_gbps, bool nvswitch, int pcie_gen) {
+inline GpuSpec MakeGpu(const std::string& key, int cc_major, int cc_minor, bool datacenter, bool p2p,
+                       int nvlinks, double nvlink_gbps, bool nvswitch, int pcie_gen) {
   GpuSpec g;
   g.key = key;
   g.name = key;

@@ -1,5 +1,4 @@
 // End-to-end checks of `tpsim topo` through the built binary.
-#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -7,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 namespace tpsim {
@@ -56,7 +56,8 @@ TEST(TopoCommandTest, TextReportForFourRtx4090) {
   for (int rank = 0; rank < 4; ++rank) {
     EXPECT_NE(r.out.find("\n" + std::to_string(rank) + "       " + std::to_string(rank) + "    SHM"),
               std::string::npos)
-        << "rank " << rank << "\n" << r.out;
+        << "rank " << rank << "\n"
+        << r.out;
   }
 }
 
@@ -76,7 +77,9 @@ TEST(TopoCommandTest, JsonIsOneObjectWhoseRanksAddUp) {
     long long sum = 0;
     for (const auto& a : rank["allocations"]) sum += a["bytes"].get<long long>();
     EXPECT_EQ(sum, rank["total_bytes"].get<long long>());
-    EXPECT_EQ(rank["distributed_init_bytes"].get<long long>() + rank["first_collective_bytes"].get<long long>(), sum);
+    EXPECT_EQ(
+        rank["distributed_init_bytes"].get<long long>() + rank["first_collective_bytes"].get<long long>(),
+        sum);
     EXPECT_EQ(rank["transport"], "SHM");
   }
   EXPECT_EQ(j["ranks"][0]["tree_position"], "head");
@@ -102,7 +105,8 @@ TEST(TopoCommandTest, TwoNodePresetShowsNet) {
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["topology"]["num_hosts"], 2);
   EXPECT_NE(j["ranks"][1]["transport"].get<std::string>().find("NET"), std::string::npos);
-  EXPECT_NE(j["custom_all_reduce"]["reason"].get<std::string>().find("spans across nodes"), std::string::npos);
+  EXPECT_NE(j["custom_all_reduce"]["reason"].get<std::string>().find("spans across nodes"),
+            std::string::npos);
 }
 
 TEST(TopoCommandTest, BadInputIsOneLineOnStderrAndExitTwo) {

@@ -92,9 +92,9 @@ TEST(TopologyTest, BandwidthMatrixFollowsTheLinks) {
   auto pcie = DefaultTopology(g, 8);
   ASSERT_TRUE(pcie.ok());
   bw = pcie->BandwidthMatrix(g);
-  EXPECT_NEAR(bw(0, 1), 16 * 1.969, 1e-9);            // Gen4 x16 per direction
-  EXPECT_DOUBLE_EQ(bw(0, 1), bw(0, 2));               // PHB and NODE: the same x16 link
-  EXPECT_LT(bw(0, 4), bw(0, 1));                      // SYS: limited by the inter-socket link
+  EXPECT_NEAR(bw(0, 1), 16 * 1.969, 1e-9);  // Gen4 x16 per direction
+  EXPECT_DOUBLE_EQ(bw(0, 1), bw(0, 2));     // PHB and NODE: the same x16 link
+  EXPECT_LT(bw(0, 4), bw(0, 1));            // SYS: limited by the inter-socket link
   EXPECT_TRUE(bw.isApprox(bw.transpose()));
 
   const Topology nvpair = Fixture("rtx3090_2gpu_nvlink.txt");
@@ -156,14 +156,17 @@ TEST(NvidiaSmiTopoTest, MalformedTextIsOneLineInvalidArgument) {
   ExpectOneLineInvalid(ParseNvidiaSmiTopo("  \n\t\n"), "empty");
   ExpectOneLineInvalid(ParseNvidiaSmiTopo("Legend:\n  X = Self\n"), "GPU0");
   // Not square: a row is short.
-  ExpectOneLineInvalid(ParseNvidiaSmiTopo("\tGPU0\tGPU1\tGPU2\nGPU0\t X \tPHB\tPHB\nGPU1\tPHB\t X \nGPU2\tPHB\tPHB\t X \n"),
-                       "square");
+  ExpectOneLineInvalid(
+      ParseNvidiaSmiTopo("\tGPU0\tGPU1\tGPU2\nGPU0\t X \tPHB\tPHB\nGPU1\tPHB\t X \nGPU2\tPHB\tPHB\t X \n"),
+      "square");
   // Not square: a row has more entries than columns (no affinity columns to absorb them).
   ExpectOneLineInvalid(ParseNvidiaSmiTopo("\tGPU0\tGPU1\nGPU0\t X \tPHB\tPHB\nGPU1\tPHB\t X \n"), "square");
   // Unknown token.
-  ExpectOneLineInvalid(ParseNvidiaSmiTopo("\tGPU0\tGPU1\nGPU0\t X \tNVX\nGPU1\tNVX\t X \n"), "unknown link 'NVX'");
+  ExpectOneLineInvalid(ParseNvidiaSmiTopo("\tGPU0\tGPU1\nGPU0\t X \tNVX\nGPU1\tNVX\t X \n"),
+                       "unknown link 'NVX'");
   // Presets' tokens are not nvidia-smi's.
-  ExpectOneLineInvalid(ParseNvidiaSmiTopo("\tGPU0\tGPU1\nGPU0\t X \tNET\nGPU1\tNET\t X \n"), "unknown link 'NET'");
+  ExpectOneLineInvalid(ParseNvidiaSmiTopo("\tGPU0\tGPU1\nGPU0\t X \tNET\nGPU1\tNET\t X \n"),
+                       "unknown link 'NET'");
   // Asymmetric.
   ExpectOneLineInvalid(ParseNvidiaSmiTopo("\tGPU0\tGPU1\nGPU0\t X \tPHB\nGPU1\tNODE\t X \n"), "symmetric");
   // A missing row.
@@ -214,11 +217,12 @@ TEST(PresetTest, UnknownPresetListsThePresets) {
 
 TEST(PresetTest, MalformedPresetsAreRejected) {
   ExpectOneLineInvalid(ParseTopologyPreset(R"({"name": "x", "link": ["X PHB", "PHB"]})", "x.json"), "square");
-  ExpectOneLineInvalid(ParseTopologyPreset(R"({"name": "x", "link": ["X QPI", "QPI X"]})", "x.json"), "unknown link");
+  ExpectOneLineInvalid(ParseTopologyPreset(R"({"name": "x", "link": ["X QPI", "QPI X"]})", "x.json"),
+                       "unknown link");
   ExpectOneLineInvalid(ParseTopologyPreset(R"({"name": "x", "link": ["X NET", "NET X"]})", "x.json"), "NET");
-  ExpectOneLineInvalid(ParseTopologyPreset(R"({"name": "x", "link": ["X PHB", "PHB X"], "host_of_gpu": [0, 1]})",
-                                           "x.json"),
-                       "NET");
+  ExpectOneLineInvalid(
+      ParseTopologyPreset(R"({"name": "x", "link": ["X PHB", "PHB X"], "host_of_gpu": [0, 1]})", "x.json"),
+      "NET");
   ExpectOneLineInvalid(ParseTopologyPreset(R"({"link": ["X"]})", "x.json"), "name");
 }
 

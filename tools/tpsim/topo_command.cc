@@ -54,7 +54,9 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
-std::string Pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
+std::string Pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
 
 struct Report {
   TopoArgs args;
@@ -77,17 +79,26 @@ void PrintText(const Report& r) {
   const CommMemoryPlan& p0 = r.plans[0];
   const int tp = static_cast<int>(r.plans.size());
   std::ostringstream o;
+  // Each table line is padded column by column; the padding after the last column is dropped.
+  auto end_line = [&o] {
+    std::string text = o.str();
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    o.str(text);
+    o.seekp(0, std::ios_base::end);
+    o << "\n";
+  };
   o << "# tpsim topo: " << r.topo.num_gpus << " x " << r.gpu.name << " (" << r.gpu.key << "), topology "
     << r.topo.name << "\n";
   o << "# vLLM " << ToString(r.vllm) << ", tensor_parallel_size " << tp;
   if (tp > 1) {
     o << ", NCCL " << p0.nccl_version << ", cuMem " << (p0.cumem ? "on" : "off") << ", "
-      << (p0.lazy_connect ? "lazy" : "eager") << " connect, " << p0.coll_channels << " coll / " << p0.p2p_channels
-      << " p2p channels" << (p0.nvls ? ", NVLS" : "");
+      << (p0.lazy_connect ? "lazy" : "eager") << " connect, " << p0.coll_channels << " coll / "
+      << p0.p2p_channels << " p2p channels" << (p0.nvls ? ", NVLS" : "");
   }
   o << "\n";
   if (tp > 1) {
-    o << "# custom all-reduce: " << (p0.custom_all_reduce ? "on" : "off: " + p0.custom_all_reduce_reason) << "\n";
+    o << "# custom all-reduce: " << (p0.custom_all_reduce ? "on" : "off: " + p0.custom_all_reduce_reason)
+      << "\n";
     o << "# symmetric-memory all-reduce: " << (p0.symm_mem ? "on" : "off: " + p0.symm_mem_reason) << "\n";
   }
   // Link matrix and bandwidths.
@@ -98,14 +109,16 @@ void PrintText(const Report& r) {
   o << Pad("NUMA", 6) << "host\n";
   for (int a = 0; a < r.topo.num_gpus; ++a) {
     o << Pad("GPU" + std::to_string(a), 8);
-    for (int b = 0; b < r.topo.num_gpus; ++b) o << Pad(LinkToken(r.topo.link[a][b], r.topo.nvlink_count[a][b]), 8);
-    o << Pad(std::to_string(r.topo.numa_of_gpu[a]), 6) << r.topo.host_of_gpu[a] << "\n";
+    for (int b = 0; b < r.topo.num_gpus; ++b)
+      o << Pad(LinkToken(r.topo.link[a][b], r.topo.nvlink_count[a][b]), 8);
+    o << Pad(std::to_string(r.topo.numa_of_gpu[a]), 6) << r.topo.host_of_gpu[a];
+    end_line();
   }
   o << "# bandwidth GB/s, one direction (diagonal: memory bandwidth)\n";
   for (int a = 0; a < r.topo.num_gpus; ++a) {
     o << Pad("GPU" + std::to_string(a), 8);
     for (int b = 0; b < r.topo.num_gpus; ++b) o << Pad(Fixed(bw(a, b), 1), 8);
-    o << "\n";
+    end_line();
   }
   // Per-rank table.
   o << "# rank  gpu  transport  coll_ch  p2p_ch  tree    dist_init  first_coll  in_non_torch  total\n";
@@ -122,12 +135,13 @@ void PrintText(const Report& r) {
   if (!p0.allocations.empty()) {
     o << "# allocations of rank 0: phase, owner, MiB, what\n";
     for (const CommAllocation& a : p0.allocations) {
-      o << "  " << Pad(std::string(CommPhaseName(a.phase)), 17) << Pad(a.owner, 22) << Pad(Fixed(ToMiB(a.bytes), 1), 8)
-        << a.label << (a.torch_allocated ? " [torch]" : "") << "\n";
+      o << "  " << Pad(std::string(CommPhaseName(a.phase)), 17) << Pad(a.owner, 22)
+        << Pad(Fixed(ToMiB(a.bytes), 1), 8) << a.label << (a.torch_allocated ? " [torch]" : "") << "\n";
     }
   }
-  o << "# context: " << Fixed(ToMiB(r.ctx.at_init), 1) << " MiB at init, +" << Fixed(ToMiB(r.ctx.first_forward_growth), 1)
-    << " MiB in the first forward, " << Fixed(ToMiB(r.ctx.nccl_code), 1) << " MiB NCCL code\n";
+  o << "# context: " << Fixed(ToMiB(r.ctx.at_init), 1) << " MiB at init, +"
+    << Fixed(ToMiB(r.ctx.first_forward_growth), 1) << " MiB in the first forward, "
+    << Fixed(ToMiB(r.ctx.nccl_code), 1) << " MiB NCCL code\n";
   o << "# notes\n";
   for (const std::string& n : p0.notes) o << "#   " << n << "\n";
   for (const std::string& n : r.ctx.notes) o << "#   " << n << "\n";
@@ -135,8 +149,8 @@ void PrintText(const Report& r) {
 }
 
 nlohmann::json AllocJson(const CommAllocation& a) {
-  return {{"label", a.label},   {"owner", a.owner},     {"phase", std::string(CommPhaseName(a.phase))},
-          {"bytes", a.bytes},   {"mib", ToMiB(a.bytes)}, {"torch_allocated", a.torch_allocated},
+  return {{"label", a.label},  {"owner", a.owner},      {"phase", std::string(CommPhaseName(a.phase))},
+          {"bytes", a.bytes},  {"mib", ToMiB(a.bytes)}, {"torch_allocated", a.torch_allocated},
           {"source", a.source}};
 }
 
@@ -259,19 +273,20 @@ int RunTopo(const Args& args) {
       "tpsim topo: links, NCCL transports/channels and per-rank communication memory\n"
       "usage: tpsim topo --gpu G --num-gpus N [--topology FILE|PRESET] [--tensor-parallel-size N] "
       "[--vllm-version X.Y.Z] [--json]\noptions");
-  desc.add_options()
-      ("help,h", po::bool_switch(&a.help), "show this help")
-      ("gpu", po::value(&a.gpu), "GPU key from configs/gpus (rtx4090, h100-sxm, ...)")
-      ("num-gpus", po::value(&a.num_gpus), "number of GPUs (with --topology: keep the first N)")
-      ("topology", po::value(&a.topology), "preset from configs/topologies or a file with `nvidia-smi topo -m` text")
-      ("tensor-parallel-size", po::value(&a.tp), "tensor-parallel ranks, also -tp (default: all GPUs)")
-      ("vllm-version", po::value(&a.vllm_version), "vLLM release whose behaviour to follow (default 0.19.0)")
-      ("nccl-version", po::value(&a.nccl_version), "NCCL version (default: the one that vLLM release ships with)")
-      ("disable-custom-all-reduce", po::bool_switch(&a.disable_custom_all_reduce), "as vLLM's flag")
-      ("hidden-size", po::value(&a.hidden_size), "model hidden size (sizes the FlashInfer fusion workspace)")
-      ("max-num-batched-tokens", po::value(&a.max_num_batched_tokens), "tokens of the profile run")
-      ("configs-dir", po::value(&a.configs_dir), "folder holding gpus/, topologies/, nccl.json")
-      ("json", po::bool_switch(&a.json), "print one JSON object");
+  desc.add_options()("help,h", po::bool_switch(&a.help), "show this help")(
+      "gpu", po::value(&a.gpu), "GPU key from configs/gpus (rtx4090, h100-sxm, ...)")(
+      "num-gpus", po::value(&a.num_gpus), "number of GPUs (with --topology: keep the first N)")(
+      "topology", po::value(&a.topology),
+      "preset from configs/topologies or a file with `nvidia-smi topo -m` text")(
+      "tensor-parallel-size", po::value(&a.tp), "tensor-parallel ranks, also -tp (default: all GPUs)")(
+      "vllm-version", po::value(&a.vllm_version), "vLLM release whose behaviour to follow (default 0.19.0)")(
+      "nccl-version", po::value(&a.nccl_version),
+      "NCCL version (default: the one that vLLM release ships with)")(
+      "disable-custom-all-reduce", po::bool_switch(&a.disable_custom_all_reduce), "as vLLM's flag")(
+      "hidden-size", po::value(&a.hidden_size), "model hidden size (sizes the FlashInfer fusion workspace)")(
+      "max-num-batched-tokens", po::value(&a.max_num_batched_tokens), "tokens of the profile run")(
+      "configs-dir", po::value(&a.configs_dir), "folder holding gpus/, topologies/, nccl.json")(
+      "json", po::bool_switch(&a.json), "print one JSON object");
   // vLLM spells the short form "-tp"; Boost takes one-letter short options only.
   std::vector<std::string> argv;
   for (const std::string& s : args) argv.push_back(s == "-tp" ? "--tensor-parallel-size" : s);
@@ -290,8 +305,10 @@ int RunTopo(const Args& args) {
   try {
     StatusOr<Report> r = Build(a);
     if (!r.ok()) return Fail(r.status());
-    if (a.json) PrintJson(*r);
-    else PrintText(*r);
+    if (a.json)
+      PrintJson(*r);
+    else
+      PrintText(*r);
   } catch (const std::exception& e) {  // nothing below throws by design; this is the last guard
     std::fprintf(stderr, "tpsim topo: internal error: %s\n", e.what());
     return 1;
