@@ -66,7 +66,7 @@ bool SymmMemDefaultOn(const VllmVersion& v) {
 constexpr VllmVersion kFiFusionFirst{0, 19, 0};
 // The torch.distributed device group stops being used for the logits all-gather once
 // CudaCommunicator.all_gather goes through PyNccl (seen on main after v0.20; assumed from 0.20.0).
-constexpr VllmVersion kPynccAllGatherFrom{0, 20, 0};
+constexpr VllmVersion kPyncclAllGatherFrom{0, 20, 0};
 // V1 default from v0.8.0; v0.11.0 removed V0.
 constexpr VllmVersion kV1Default{0, 8, 0}, kV0Removed{0, 11, 0};
 
@@ -91,7 +91,6 @@ struct Resolved {
   NcclVersion nccl;
   std::string nccl_origin;
   bool cumem_requested;
-  const CommConstants* c;
 };
 
 StatusOr<Resolved> Resolve(const CommQuery& q, const CommConstants& c) {
@@ -109,7 +108,7 @@ StatusOr<Resolved> Resolve(const CommQuery& q, const CommConstants& c) {
     return Status::InvalidArgument("rank " + std::to_string(q.rank) + " outside tensor_parallel_size " +
                                    std::to_string(q.tp));
   }
-  Resolved r{q.gpu, q.topology, q.gpu_of_rank, {}, "", true, &c};
+  Resolved r{q.gpu, q.topology, q.gpu_of_rank, {}, "", true};
   if (r.gpus.empty()) {
     for (int i = 0; i < q.tp; ++i) r.gpus.push_back(i);
   }
@@ -272,7 +271,7 @@ StatusOr<std::vector<CommMemoryPlan>> PlanAll(const CommQuery& q) {
   spec.constants = &c;
   TPSIM_ASSIGN_OR_RETURN(NcclCommPlan pynccl, PlanNcclComm(spec, NcclUsage{true, large_ar, -1}));
   // torch.distributed's communicator of the TP device group (logits all-gather / V0 gather).
-  const bool torch_comm = q.vllm < kPynccAllGatherFrom;
+  const bool torch_comm = q.vllm < kPyncclAllGatherFrom;
   NcclCommPlan torchc;
   if (torch_comm) {
     NcclUsage usage{!v0, false, v0 ? 0 : -1};
