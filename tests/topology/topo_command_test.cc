@@ -119,6 +119,7 @@ TEST(TopoCommandTest, BadInputIsOneLineOnStderrAndExitTwo) {
       {"--gpu rtx9999 --num-gpus 2", "unknown GPU 'rtx9999'"},
       {"--gpu rtx4090 --topology nowhere-8gpu", "unknown topology 'nowhere-8gpu'"},
       {"--gpu rtx4090 --num-gpus 2 --tensor-parallel-size 4", "tensor_parallel_size 4"},
+      {"--gpu rtx4090 --num-gpus 2 --tensor-parallel-size 0", "--tensor-parallel-size must be >= 1"},
       {"--gpu rtx4090 --num-gpus 2 --vllm-version latest", "invalid vLLM version"},
       {"--gpu rtx4090 --num-gpus 2 --frobnicate", "frobnicate"},
       {"--num-gpus 2", "--gpu is required"},

@@ -36,6 +36,7 @@ struct TopoArgs {
   std::string gpu, topology, vllm_version = "0.19.0", nccl_version, configs_dir;
   int num_gpus = 0, tp = 0, hidden_size = 0, max_num_batched_tokens = 0;
   bool json = false, disable_custom_all_reduce = false, help = false;
+  bool tp_given = false;
 };
 
 std::string DefaultConfigsDir() {
@@ -248,8 +249,8 @@ StatusOr<Report> Build(const TopoArgs& a) {
   CommQuery q;
   q.gpu = &r.gpu;
   q.topology = &r.topo;
-  q.tp = a.tp > 0 ? a.tp : r.topo.num_gpus;
-  if (a.tp < 0) return Status::InvalidArgument("--tensor-parallel-size must be >= 1");
+  if (a.tp_given && a.tp < 1) return Status::InvalidArgument("--tensor-parallel-size must be >= 1");
+  q.tp = a.tp_given ? a.tp : r.topo.num_gpus;
   q.vllm = r.vllm;
   q.disable_custom_all_reduce = a.disable_custom_all_reduce;
   q.nccl_version = a.nccl_version;
@@ -294,6 +295,7 @@ int RunTopo(const Args& args) {
     po::variables_map vm;
     po::store(po::command_line_parser(argv).options(desc).run(), vm);
     po::notify(vm);
+    a.tp_given = vm.count("tensor-parallel-size") > 0;
   } catch (const po::error& e) {
     std::fprintf(stderr, "tpsim topo: %s\n", e.what());
     return 2;
