@@ -98,7 +98,7 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
     }
     c.gpu.total_memory_bytes = static_cast<Bytes>(std::llround(g * static_cast<double>(kGiB)));
   }
-  TPSIM_ASSIGN_OR_RETURN(c.version, ParseVllmVersion(args.vllm_version));
+  TPSIM_ASSIGN_OR_RETURN(c.version, ParseSupportedVllmVersion(args.vllm_version));
   TPSIM_ASSIGN_OR_RETURN(c.era, EraOf(c.version, c.gpu.compute_capability()));
   const bool v0 = c.era == VllmEra::kV0;
 

@@ -81,6 +81,10 @@ Status StartupRun::InitDevice() {
   q.rank = rank_;
   q.vllm = cfg_.version;
   q.disable_custom_all_reduce = cfg_.args.disable_custom_all_reduce;
+  q.enforce_eager = cfg_.enforce_eager;
+  q.hidden_size = static_cast<int>(cfg_.model.hidden_size);
+  q.max_num_batched_tokens = static_cast<int>(cfg_.max_num_batched_tokens);
+  q.activation_bytes = DTypeBytes(cfg_.dtype);
   TPSIM_ASSIGN_OR_RETURN(CommMemoryPlan comm, PlanCommMemory(q));
   comm_ = comm;
   report_.transport = comm.transport;
@@ -93,7 +97,7 @@ Status StartupRun::InitDevice() {
   }
   for (const CommAllocation& a : comm.allocations) {
     if (a.phase != CommPhase::kDistributedInit) continue;
-    const bool car = a.label.find("custom") != std::string::npos;
+    const bool car = a.owner == "custom_all_reduce";
     (car ? report_.custom_allreduce : report_.nccl) += a.bytes;
     if (a.torch_allocated) {
       TPSIM_ASSIGN_OR_RETURN(BlockHandle h, m_.TorchAlloc(MemCategory::kCommunication, a.label, a.bytes));

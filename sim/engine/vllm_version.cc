@@ -5,37 +5,13 @@
 
 namespace tpsim {
 
-std::string VllmVersion::ToString() const {
-  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
-}
-
-StatusOr<VllmVersion> ParseVllmVersion(std::string_view text) {
-  std::string s(text);
-  if (!s.empty() && (s[0] == 'v' || s[0] == 'V')) s = s.substr(1);
-  VllmVersion v;
-  int fields[4] = {0, 0, 0, 0};
-  int n = 0;
-  std::size_t pos = 0;
-  while (n < 4) {
-    std::size_t end = s.find('.', pos);
-    std::string part = s.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-    if (part.empty() || part.size() > 4 || part.find_first_not_of("0123456789") != std::string::npos) {
-      return Status::InvalidArgument("invalid --vllm-version '" + std::string(text) +
-                                     "' (expected X.Y.Z, e.g. 0.19.0)");
-    }
-    fields[n++] = std::stoi(part);
-    if (end == std::string::npos) break;
-    pos = end + 1;
+StatusOr<VllmVersion> ParseSupportedVllmVersion(const std::string& text) {
+  StatusOr<VllmVersion> v = ParseVllmVersion(text);
+  if (!v.ok()) {
+    return Status::InvalidArgument("invalid --vllm-version '" + text + "' (expected X.Y.Z, e.g. 0.19.0)");
   }
-  if (n < 2 || (n == 4 && s.find('.', pos) != std::string::npos)) {
-    return Status::InvalidArgument("invalid --vllm-version '" + std::string(text) +
-                                   "' (expected X.Y.Z, e.g. 0.19.0)");
-  }
-  v.major = fields[0];
-  v.minor = fields[1];
-  v.patch = fields[2];
-  if (v < VllmVersion{0, 6, 5} || v >= VllmVersion{1, 0, 0}) {
-    return Status::InvalidArgument("unsupported --vllm-version " + v.ToString() +
+  if (*v < VllmVersion{0, 6, 5} || *v >= VllmVersion{1, 0, 0}) {
+    return Status::InvalidArgument("unsupported --vllm-version " + ToString(*v) +
                                    " (tpsim models vLLM 0.6.5 to 0.x)");
   }
   return v;

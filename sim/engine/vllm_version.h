@@ -8,19 +8,13 @@
 #include <string_view>
 
 #include "sim/base/status_or.h"
+#include "topology/versions.h"
 
 namespace tpsim {
 
-struct VllmVersion {
-  int major = 0;
-  int minor = 19;
-  int patch = 0;
-  auto operator<=>(const VllmVersion&) const = default;
-  std::string ToString() const;
-};
-
-// Parses "0.19.0", "v0.10.1.1", "0.8" (patch 0). Range: 0.6.5 <= v < 1.0 (what tpsim models).
-StatusOr<VllmVersion> ParseVllmVersion(std::string_view text);
+// Parses a vLLM version (topology/versions.h ParseVllmVersion: "0.19.0", "v0.10.1.1", "0.8.5.post1")
+// and checks it is one tpsim models: 0.6.5 <= v < 1.0. InvalidArgument otherwise.
+StatusOr<VllmVersion> ParseSupportedVllmVersion(const std::string& text);
 
 // The accounting eras, each a policy of its own (DESIGN §5).
 enum class VllmEra {
@@ -35,7 +29,7 @@ enum class VllmEra {
 std::string_view VllmEraName(VllmEra era);
 
 // V1 is the default from 0.8.0; the V1 oracle falls back to V0 for compute capability < 8.0 while V0
-// exists (deleted by PR #25321 for 0.11). REQUIRES: a version ParseVllmVersion accepted.
+// exists (deleted by PR #25321 for 0.11). REQUIRES: a version ParseSupportedVllmVersion accepted.
 // InvalidArgument for cc < 8.0 on 0.11+ (vLLM V1 needs compute capability 8.0... as of those releases).
 StatusOr<VllmEra> EraOf(const VllmVersion& v, int compute_capability);
 

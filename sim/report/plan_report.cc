@@ -18,7 +18,7 @@ nlohmann::json InputsToJson(const ResolvedConfig& c) {
   j["gpu_total_gib"] = JsonGiB(c.gpu.total_memory_bytes);
   j["topology"] = c.topology.name;
   j["tensor_parallel_size"] = c.tp;
-  j["vllm_version"] = c.version.ToString();
+  j["vllm_version"] = ToString(c.version);
   j["vllm_era"] = VllmEraName(c.era);
   j["usage_context"] = c.args.usage_context;
   j["gpu_memory_utilization"] = c.gpu_memory_utilization;
@@ -101,7 +101,7 @@ std::string RenderPlanText(const PlanResult& r) {
   out << "# tpsim plan | model " << c.model.name << " (" << DTypeName(c.dtype)
       << (c.linear == LinearMethod::kUnquantized ? "" : ", " + std::string(LinearMethodName(c.linear)))
       << ") | " << c.tp << "x " << c.gpu.key << " (" << G(c.gpu.total_memory_bytes) << " GiB) | vLLM "
-      << c.version.ToString() << " " << r.policy << "\n";
+      << ToString(c.version) << " " << r.policy << "\n";
   out << "# gpu-memory-utilization " << c.gpu_memory_utilization << " | max-model-len "
       << c.max_model_len << " | max-num-seqs " << c.max_num_seqs << " | max-num-batched-tokens "
       << c.max_num_batched_tokens << " | block-size " << c.block_size << " | "

@@ -18,12 +18,10 @@
 namespace tpsim {
 namespace {
 
-// case_id -> why the row is not reproduced yet. (C039, tp 4 on H100, carries the same unexplained
-// non-torch gap as C038 but lands inside 3%: +2.96%.)
+// case_id -> why the row is not reproduced yet. (C038/C039, tp 2/4 on H100 with vLLM 0.19, are
+// reproduced within 3% but keep about 1 GiB of non-torch increase that no mechanism explains yet:
+// shared/README.md open question 1.)
 const std::map<std::string, std::string> kExpectedFailures = {
-    {"C038",
-     "vLLM 0.19 on H100 logs 2.06 GiB of non-torch increase at tp 2 (0.25 at tp 1); NCCL explains "
-     "about a quarter (shared/README.md open question 1), so the KV budget comes out ~1.8 GiB high"},
     {"C022",
      "vLLM 0.10.1 on A100 at utilization 0.25: the log leaves 0.55 GiB for activation + non-torch, "
      "tpsim 0.77 (sampler at 256 rows through FlashInfer, 0.51 GiB); the run's max_num_seqs and "

@@ -8,6 +8,7 @@ const std::vector<Command>& Commands() {
       {"scale", "per-card memory across tensor-parallel sizes (1,2,4) and why it is not 1/N", &RunScale},
       {"compare", "two deployments side by side (default TP=2 vs TP=4)", &RunCompare},
       {"shard", "per-rank tensors and bytes of a tensor-parallel split", &RunShard},
+      {"topo", "links, NCCL transports/channels and per-rank communication memory", &RunTopo},
   };
   return kCommands;
 }

@@ -168,7 +168,7 @@ int RunScale(const Args& args) {
     return 0;
   }
   std::cout << "# tpsim scale | " << base.cfg.model.name << " | " << base.cfg.gpu.key << " | vLLM "
-            << base.cfg.version.ToString() << " | max-model-len " << base.cfg.max_model_len << "\n";
+            << ToString(base.cfg.version) << " | max-model-len " << base.cfg.max_model_len << "\n";
   std::cout << table.Render();
   std::cout << "# verdicts:";
   for (const PlanResult& r : *results) {

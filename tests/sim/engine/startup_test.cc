@@ -5,6 +5,7 @@
 #include "sim/coord/deployment.h"
 #include "sim/device/sim_device.h"
 #include "sim/model/model_config.h"
+#include "topology/comm_memory.h"
 
 namespace tpsim {
 namespace {
@@ -66,7 +67,21 @@ TEST(StartupTest, SnapshotBeforeNcclChargesCommunicationToNonTorch) {
   const RankReport& b = before->ranks[0];
   const RankReport& a = after->ranks[0];
   EXPECT_GT(b.nccl, 0);
-  EXPECT_EQ(b.non_torch - a.non_torch, b.nccl + b.custom_allreduce);
+  // What distributed init creates outside torch (communicator structures, NCCL's device code) moves
+  // into the non-torch increase when the snapshot precedes it.
+  const ResolvedConfig cfg = Resolve(2, "0.10.2");
+  CommQuery q;
+  q.gpu = &cfg.gpu;
+  q.topology = &cfg.topology;
+  q.tp = 2;
+  q.vllm = cfg.version;
+  q.hidden_size = static_cast<int>(cfg.model.hidden_size);
+  q.max_num_batched_tokens = static_cast<int>(cfg.max_num_batched_tokens);
+  auto plan = PlanCommMemory(q);
+  ASSERT_TRUE(plan.ok());
+  const Bytes code = ModelContextMemory(cfg.gpu, 2, cfg.version).nccl_code;
+  EXPECT_GT(plan->non_torch(CommPhase::kDistributedInit), 0);
+  EXPECT_EQ(b.non_torch - a.non_torch, plan->non_torch(CommPhase::kDistributedInit) + code);
 }
 
 TEST(StartupTest, RanksAgreeOnTheMinimumNumberOfBlocks) {

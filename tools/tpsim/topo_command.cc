@@ -1,0 +1,321 @@
+// tpsim topo: the interconnect of a set of GPUs as vLLM's communication layer would meet it: link
+// matrix, bandwidths, NCCL transports and channels, custom/symmetric-memory all-reduce, and the GPU
+// memory each tensor-parallel rank spends on communication, split by when it appears.
+//
+//   tpsim topo --gpu rtx4090 --num-gpus 4 [--topology PRESET|FILE] [--tensor-parallel-size N]
+//              [--vllm-version X.Y.Z] [--json]
+//
+// Text output: '#' header lines, the link matrix, one row per rank (second header row = units),
+// rank 0's allocations and the notes. --json: exactly one JSON object (schema tpsim.topo/1).
+// Bad input: one line on stderr, exit 2.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sim/base/status_or.h"
+#include "sim/base/units.h"
+#include "tools/tpsim/commands.h"
+#include "topology/comm_constants.h"
+#include "topology/comm_memory.h"
+#include "topology/gpu_spec.h"
+#include "topology/topology.h"
+
+namespace tpsim::cli {
+
+namespace {
+
+namespace po = boost::program_options;
+
+struct TopoArgs {
+  std::string gpu, topology, vllm_version = "0.19.0", nccl_version, configs_dir;
+  int num_gpus = 0, tp = 0, hidden_size = 0, max_num_batched_tokens = 0;
+  bool json = false, disable_custom_all_reduce = false, help = false;
+  bool tp_given = false;
+};
+
+std::string DefaultConfigsDir() {
+  if (const char* env = std::getenv("TPSIM_CONFIGS_DIR"); env != nullptr && *env != '\0') return env;
+  return std::string(TPSIM_SOURCE_DIR) + "/configs";
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "tpsim topo: %s\n", s.message().c_str());
+  return s.ExitCode() == 0 ? 1 : s.ExitCode();
+}
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
+
+struct Report {
+  TopoArgs args;
+  GpuSpec gpu;
+  Topology topo;
+  VllmVersion vllm;
+  std::vector<CommMemoryPlan> plans;
+  ContextMemory ctx;
+};
+
+Bytes CountedBytes(const CommMemoryPlan& p, const VllmVersion& v) {
+  Bytes b = 0;
+  for (CommPhase ph : {CommPhase::kDistributedInit, CommPhase::kFirstCollective}) {
+    if (CountedInNonTorchIncrease(ph, v)) b += p.non_torch(ph);
+  }
+  return b;
+}
+
+void PrintText(const Report& r) {
+  const CommMemoryPlan& p0 = r.plans[0];
+  const int tp = static_cast<int>(r.plans.size());
+  std::ostringstream o;
+  // Each table line is padded column by column; the padding after the last column is dropped.
+  auto end_line = [&o] {
+    std::string text = o.str();
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    o.str(text);
+    o.seekp(0, std::ios_base::end);
+    o << "\n";
+  };
+  o << "# tpsim topo: " << r.topo.num_gpus << " x " << r.gpu.name << " (" << r.gpu.key << "), topology "
+    << r.topo.name << "\n";
+  o << "# vLLM " << ToString(r.vllm) << ", tensor_parallel_size " << tp;
+  if (tp > 1) {
+    o << ", NCCL " << p0.nccl_version << ", cuMem " << (p0.cumem ? "on" : "off") << ", "
+      << (p0.lazy_connect ? "lazy" : "eager") << " connect, " << p0.coll_channels << " coll / "
+      << p0.p2p_channels << " p2p channels" << (p0.nvls ? ", NVLS" : "");
+  }
+  o << "\n";
+  if (tp > 1) {
+    o << "# custom all-reduce: " << (p0.custom_all_reduce ? "on" : "off: " + p0.custom_all_reduce_reason)
+      << "\n";
+    o << "# symmetric-memory all-reduce: " << (p0.symm_mem ? "on" : "off: " + p0.symm_mem_reason) << "\n";
+  }
+  // Link matrix and bandwidths.
+  const Eigen::MatrixXd bw = r.topo.BandwidthMatrix(r.gpu);
+  o << "# links (nvidia-smi topo -m notation; NVS# = through NVSwitch, NET = another host)\n";
+  o << Pad("", 8);
+  for (int b = 0; b < r.topo.num_gpus; ++b) o << Pad("GPU" + std::to_string(b), 8);
+  o << Pad("NUMA", 6) << "host\n";
+  for (int a = 0; a < r.topo.num_gpus; ++a) {
+    o << Pad("GPU" + std::to_string(a), 8);
+    for (int b = 0; b < r.topo.num_gpus; ++b)
+      o << Pad(LinkToken(r.topo.link[a][b], r.topo.nvlink_count[a][b]), 8);
+    o << Pad(std::to_string(r.topo.numa_of_gpu[a]), 6) << r.topo.host_of_gpu[a];
+    end_line();
+  }
+  o << "# bandwidth GB/s, one direction (diagonal: memory bandwidth)\n";
+  for (int a = 0; a < r.topo.num_gpus; ++a) {
+    o << Pad("GPU" + std::to_string(a), 8);
+    for (int b = 0; b < r.topo.num_gpus; ++b) o << Pad(Fixed(bw(a, b), 1), 8);
+    end_line();
+  }
+  // Per-rank table.
+  o << "# rank  gpu  transport  coll_ch  p2p_ch  tree    dist_init  first_coll  in_non_torch  total\n";
+  o << "#                                                 MiB        MiB         MiB           MiB\n";
+  for (int k = 0; k < tp; ++k) {
+    const CommMemoryPlan& p = r.plans[k];
+    o << Pad(std::to_string(k), 8) << Pad(std::to_string(k), 5)
+      << Pad(p.transport.empty() ? "-" : p.transport, 11) << Pad(std::to_string(p.coll_channels), 9)
+      << Pad(std::to_string(p.p2p_channels), 8) << Pad(p.tree_position.empty() ? "-" : p.tree_position, 8)
+      << Pad(Fixed(ToMiB(p.total(CommPhase::kDistributedInit)), 1), 11)
+      << Pad(Fixed(ToMiB(p.total(CommPhase::kFirstCollective)), 1), 12)
+      << Pad(Fixed(ToMiB(CountedBytes(p, r.vllm)), 1), 14) << Fixed(ToMiB(p.total()), 1) << "\n";
+  }
+  if (!p0.allocations.empty()) {
+    o << "# allocations of rank 0: phase, owner, MiB, what\n";
+    for (const CommAllocation& a : p0.allocations) {
+      o << "  " << Pad(std::string(CommPhaseName(a.phase)), 17) << Pad(a.owner, 22)
+        << Pad(Fixed(ToMiB(a.bytes), 1), 8) << a.label << (a.torch_allocated ? " [torch]" : "") << "\n";
+    }
+  }
+  o << "# context: " << Fixed(ToMiB(r.ctx.at_init), 1) << " MiB at init, +"
+    << Fixed(ToMiB(r.ctx.first_forward_growth), 1) << " MiB in the first forward, "
+    << Fixed(ToMiB(r.ctx.nccl_code), 1) << " MiB NCCL code\n";
+  o << "# notes\n";
+  for (const std::string& n : p0.notes) o << "#   " << n << "\n";
+  for (const std::string& n : r.ctx.notes) o << "#   " << n << "\n";
+  std::cout << o.str();
+}
+
+nlohmann::json AllocJson(const CommAllocation& a) {
+  return {{"label", a.label},  {"owner", a.owner},      {"phase", std::string(CommPhaseName(a.phase))},
+          {"bytes", a.bytes},  {"mib", ToMiB(a.bytes)}, {"torch_allocated", a.torch_allocated},
+          {"source", a.source}};
+}
+
+void PrintJson(const Report& r) {
+  using nlohmann::json;
+  const CommMemoryPlan& p0 = r.plans[0];
+  json links = json::array(), bw_rows = json::array();
+  const Eigen::MatrixXd bw = r.topo.BandwidthMatrix(r.gpu);
+  for (int a = 0; a < r.topo.num_gpus; ++a) {
+    json row = json::array(), brow = json::array();
+    for (int b = 0; b < r.topo.num_gpus; ++b) {
+      row.push_back(LinkToken(r.topo.link[a][b], r.topo.nvlink_count[a][b]));
+      brow.push_back(bw(a, b));
+    }
+    links.push_back(row);
+    bw_rows.push_back(brow);
+  }
+  json ranks = json::array();
+  for (size_t k = 0; k < r.plans.size(); ++k) {
+    const CommMemoryPlan& p = r.plans[k];
+    json allocs = json::array();
+    for (const CommAllocation& a : p.allocations) allocs.push_back(AllocJson(a));
+    ranks.push_back({{"rank", k},
+                     {"gpu", k},
+                     {"transport", p.transport},
+                     {"tree_position", p.tree_position},
+                     {"distributed_init_bytes", p.total(CommPhase::kDistributedInit)},
+                     {"first_collective_bytes", p.total(CommPhase::kFirstCollective)},
+                     {"non_torch_increase_bytes", CountedBytes(p, r.vllm)},
+                     {"total_bytes", p.total()},
+                     {"total_gib", ToGiB(p.total())},
+                     {"allocations", allocs}});
+  }
+  json notes = p0.notes;
+  for (const std::string& n : r.ctx.notes) notes.push_back(n);
+  json out = {
+      {"schema", "tpsim.topo/1"},
+      {"inputs",
+       {{"gpu", r.gpu.key},
+        {"num_gpus", r.topo.num_gpus},
+        {"topology", r.args.topology.empty() ? "default" : r.args.topology},
+        {"tensor_parallel_size", r.plans.size()},
+        {"vllm_version", ToString(r.vllm)},
+        {"nccl_version", p0.nccl_version},
+        {"disable_custom_all_reduce", r.args.disable_custom_all_reduce},
+        {"hidden_size", r.args.hidden_size},
+        {"max_num_batched_tokens", r.args.max_num_batched_tokens}}},
+      {"topology",
+       {{"name", r.topo.name},
+        {"num_gpus", r.topo.num_gpus},
+        {"num_hosts", r.topo.num_hosts()},
+        {"num_nics", r.topo.num_nics},
+        {"cpu_vendor", r.topo.cpu_vendor},
+        {"links", links},
+        {"host_of_gpu", r.topo.host_of_gpu},
+        {"numa_of_gpu", r.topo.numa_of_gpu},
+        {"bandwidth_gb_per_s", bw_rows}}},
+      {"nccl",
+       {{"version", p0.nccl_version},
+        {"cumem", p0.cumem},
+        {"lazy_connect", p0.lazy_connect},
+        {"coll_channels", p0.coll_channels},
+        {"p2p_channels", p0.p2p_channels},
+        {"p2p_channels_per_peer", p0.p2p_channels_per_peer},
+        {"p2p_read", p0.p2p_read},
+        {"nvls", p0.nvls}}},
+      {"custom_all_reduce", {{"enabled", p0.custom_all_reduce}, {"reason", p0.custom_all_reduce_reason}}},
+      {"symm_mem", {{"enabled", p0.symm_mem}, {"reason", p0.symm_mem_reason}}},
+      {"context",
+       {{"at_init_bytes", r.ctx.at_init},
+        {"first_forward_growth_bytes", r.ctx.first_forward_growth},
+        {"nccl_code_bytes", r.ctx.nccl_code}}},
+      {"ranks", ranks},
+      {"notes", notes}};
+  std::cout << out.dump(2) << "\n";
+}
+
+StatusOr<Report> Build(const TopoArgs& a) {
+  Report r;
+  r.args = a;
+  if (a.gpu.empty()) return Status::InvalidArgument("--gpu is required (e.g. --gpu rtx4090)");
+  if (a.topology.empty() && a.num_gpus <= 0) {
+    return Status::InvalidArgument("--num-gpus must be >= 1 when no --topology is given");
+  }
+  if (a.num_gpus < 0) return Status::InvalidArgument("--num-gpus must be >= 1");
+  TPSIM_ASSIGN_OR_RETURN(r.gpu, LoadGpuSpec(a.gpu, a.configs_dir));
+  TPSIM_ASSIGN_OR_RETURN(r.topo, LoadTopology(a.topology, r.gpu, a.num_gpus, a.configs_dir));
+  TPSIM_ASSIGN_OR_RETURN(r.vllm, ParseVllmVersion(a.vllm_version));
+  CommConstants constants;
+  if (auto loaded = LoadCommConstants(a.configs_dir); loaded.ok()) {
+    constants = std::move(loaded).value();
+  } else if (loaded.status().code() != Status::Code::kNotFound) {
+    return loaded.status();
+  }
+  CommQuery q;
+  q.gpu = &r.gpu;
+  q.topology = &r.topo;
+  if (a.tp_given && a.tp < 1) return Status::InvalidArgument("--tensor-parallel-size must be >= 1");
+  q.tp = a.tp_given ? a.tp : r.topo.num_gpus;
+  q.vllm = r.vllm;
+  q.disable_custom_all_reduce = a.disable_custom_all_reduce;
+  q.nccl_version = a.nccl_version;
+  q.hidden_size = a.hidden_size;
+  q.max_num_batched_tokens = a.max_num_batched_tokens;
+  q.constants = &constants;
+  if (a.hidden_size < 0 || a.max_num_batched_tokens < 0) {
+    return Status::InvalidArgument("--hidden-size and --max-num-batched-tokens must be >= 0");
+  }
+  TPSIM_ASSIGN_OR_RETURN(r.plans, PlanCommMemoryAllRanks(q));
+  r.ctx = ModelContextMemory(r.gpu, q.tp, r.vllm, constants);
+  return r;
+}
+
+}  // namespace
+
+int RunTopo(const Args& args) {
+  TopoArgs a;
+  a.configs_dir = DefaultConfigsDir();
+  po::options_description desc(
+      "tpsim topo: links, NCCL transports/channels and per-rank communication memory\n"
+      "usage: tpsim topo --gpu G --num-gpus N [--topology FILE|PRESET] [--tensor-parallel-size N] "
+      "[--vllm-version X.Y.Z] [--json]\noptions");
+  desc.add_options()("help,h", po::bool_switch(&a.help), "show this help")(
+      "gpu", po::value(&a.gpu), "GPU key from configs/gpus (rtx4090, h100-sxm, ...)")(
+      "num-gpus", po::value(&a.num_gpus), "number of GPUs (with --topology: keep the first N)")(
+      "topology", po::value(&a.topology),
+      "preset from configs/topologies or a file with `nvidia-smi topo -m` text")(
+      "tensor-parallel-size", po::value(&a.tp), "tensor-parallel ranks, also -tp (default: all GPUs)")(
+      "vllm-version", po::value(&a.vllm_version), "vLLM release whose behaviour to follow (default 0.19.0)")(
+      "nccl-version", po::value(&a.nccl_version),
+      "NCCL version (default: the one that vLLM release ships with)")(
+      "disable-custom-all-reduce", po::bool_switch(&a.disable_custom_all_reduce), "as vLLM's flag")(
+      "hidden-size", po::value(&a.hidden_size), "model hidden size (sizes the FlashInfer fusion workspace)")(
+      "max-num-batched-tokens", po::value(&a.max_num_batched_tokens), "tokens of the profile run")(
+      "configs-dir", po::value(&a.configs_dir), "folder holding gpus/, topologies/, nccl.json")(
+      "json", po::bool_switch(&a.json), "print one JSON object");
+  // vLLM spells the short form "-tp"; Boost takes one-letter short options only.
+  std::vector<std::string> argv;
+  for (const std::string& s : args) argv.push_back(s == "-tp" ? "--tensor-parallel-size" : s);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argv).options(desc).run(), vm);
+    po::notify(vm);
+    a.tp_given = vm.count("tensor-parallel-size") > 0;
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "tpsim topo: %s\n", e.what());
+    return 2;
+  }
+  if (a.help) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  try {
+    StatusOr<Report> r = Build(a);
+    if (!r.ok()) return Fail(r.status());
+    if (a.json)
+      PrintJson(*r);
+    else
+      PrintText(*r);
+  } catch (const std::exception& e) {  // nothing below throws by design; this is the last guard
+    std::fprintf(stderr, "tpsim topo: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace tpsim::cli
