@@ -171,17 +171,15 @@ Status EmitSampler(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_
       s.Alloc(MemCategory::kSampler, "last hidden states", rows * cfg.model.hidden_size * b).status());
   TPSIM_ASSIGN_OR_RETURN(BlockHandle local,
                          s.Alloc(MemCategory::kSampler, "logits (local shard)", rows * plan.vocab_per_rank * b));
-  BlockHandle logits = local;
   if (cfg.tp > 1) {
     // tensor_model_parallel_all_gather: [tp, N, V/tp] buffer, then movedim + reshape copies to [N, V].
     TPSIM_ASSIGN_OR_RETURN(BlockHandle buf, s.Alloc(MemCategory::kSampler, "all-gather buffer", rows * vp * b));
     m->Collective("all_gather logits", rows * vp * b);
-    TPSIM_ASSIGN_OR_RETURN(logits, s.Alloc(MemCategory::kSampler, "logits (gathered)", rows * vp * b));
+    TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "logits (gathered)", rows * vp * b).status());
     s.Drop(buf);
     s.Drop(local);
   }
-  TPSIM_ASSIGN_OR_RETURN(BlockHandle f32, s.Alloc(MemCategory::kSampler, "logits float32", rows * v * 4));
-  (void)f32;
+  TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "logits float32", rows * v * 4).status());
   TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "greedy argmax", rows * 8).status());
   const SamplerPath path = SamplerPathFor(cfg, rows);
   if (path == SamplerPath::kSort) {
