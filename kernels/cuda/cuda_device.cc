@@ -103,6 +103,13 @@ StatusOr<RawHandle> CudaDevice::RawMalloc(Bytes bytes, std::string_view label) {
     TPSIM_RETURN_IF_ERROR(gpu::CudaStatus(err, ("cudaMalloc for " + std::string(label)).c_str()));
   }
   const RawHandle h = next_handle_++;
+  if (fill_on_malloc_ && bytes > 0) {
+    Status filled = gpu::FillRandomBits(p, bytes, fill_seed_ ^ (h * 0x9E3779B97F4A7C15ull));
+    if (!filled.ok()) {
+      if (cudaFree(p) != cudaSuccess) (void)cudaGetLastError();
+      return filled;
+    }
+  }
   live_.emplace(h, Allocation{p, bytes});
   live_bytes_ += bytes;
   return h;

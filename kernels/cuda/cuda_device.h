@@ -54,6 +54,13 @@ class CudaDevice final : public Device {
   // Fills every live allocation with pseudo-random bytes (a fill kernel; `seed` makes it repeatable)
   // and waits for it: memory that was only reserved becomes resident and holds data.
   Status FillLive(std::uint64_t seed);
+  // When on, every later RawMalloc fills its new allocation with pseudo-random bytes (enqueued on the
+  // legacy default stream, seeded by `seed` and the handle): what the caching allocator puts in its
+  // segments (weights of the real shapes, activations, KV) then holds data, as after a real load.
+  void set_fill_on_malloc(bool on, std::uint64_t seed = 1) {
+    fill_on_malloc_ = on;
+    fill_seed_ = seed;
+  }
   // Makes this device current on the calling thread (CUDA's current device is per thread).
   Status MakeCurrent() const;
   // cudaDeviceSynchronize: surfaces errors of kernels launched earlier.
@@ -74,6 +81,8 @@ class CudaDevice final : public Device {
   RawHandle next_handle_ = 1;
   std::unordered_map<RawHandle, Allocation> live_;
   Bytes live_bytes_ = 0;
+  bool fill_on_malloc_ = false;
+  std::uint64_t fill_seed_ = 1;
 };
 
 }  // namespace tpsim

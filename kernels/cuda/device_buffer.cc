@@ -99,6 +99,10 @@ Status CudaStream::Synchronize() const {
   return CudaStatus(cudaStreamSynchronize(static_cast<cudaStream_t>(stream_)), "cudaStreamSynchronize");
 }
 
+Status SynchronizeStream(void* stream) {
+  return CudaStatus(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)), "cudaStreamSynchronize");
+}
+
 Status SynchronizeCurrentDevice() {
   return CudaStatus(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
 }

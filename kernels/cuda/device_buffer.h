@@ -70,6 +70,8 @@ class CudaStream {
   void* stream_ = nullptr;
 };
 
+// cudaStreamSynchronize of a cudaStream_t given as void* (nullptr: the legacy default stream).
+Status SynchronizeStream(void* stream);
 // cudaDeviceSynchronize of the current device, as a Status.
 Status SynchronizeCurrentDevice();
 // cudaMemGetInfo of the current device: used = total - free.

@@ -23,6 +23,7 @@ int RunShard(const Args& args);
 int RunPlan(const Args& args);
 int RunScale(const Args& args);
 int RunCompare(const Args& args);
+int RunMeasure(const Args& args);
 
 }  // namespace tpsim::cli
 
