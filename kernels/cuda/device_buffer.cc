@@ -69,9 +69,11 @@ Status DeviceBuffer::Zero() {
   return CudaStatus(cudaMemset(ptr_, 0, static_cast<std::size_t>(bytes_)), "cudaMemset");
 }
 
-StatusOr<CudaStream> CudaStream::Create() {
+StatusOr<CudaStream> CudaStream::Create(bool non_blocking) {
   cudaStream_t s = nullptr;
-  TPSIM_RETURN_IF_ERROR(CudaStatus(cudaStreamCreate(&s), "cudaStreamCreate"));
+  TPSIM_RETURN_IF_ERROR(CudaStatus(
+      cudaStreamCreateWithFlags(&s, non_blocking ? cudaStreamNonBlocking : cudaStreamDefault),
+      "cudaStreamCreateWithFlags"));
   CudaStream out;
   out.stream_ = s;
   return out;

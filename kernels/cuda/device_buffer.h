@@ -53,8 +53,9 @@ class DeviceBuffer {
 class CudaStream {
  public:
   CudaStream() = default;
-  // A new stream that synchronises with the legacy default stream (cudaStreamCreate).
-  static StatusOr<CudaStream> Create();
+  // A new stream. Blocking (the default): it synchronises with the legacy default stream, as
+  // cudaStreamCreate; non-blocking: cudaStreamNonBlocking (what CUDA-graph capture uses).
+  static StatusOr<CudaStream> Create(bool non_blocking = false);
   ~CudaStream();
   CudaStream(CudaStream&& other) noexcept;
   CudaStream& operator=(CudaStream&& other) noexcept;

@@ -128,7 +128,7 @@ class MeasureHooks final : public StartupHooks {
     sizes.insert(sizes.end(), cfg_.full_capture_sizes.begin(), cfg_.full_capture_sizes.end());
     if (sizes.empty() || graphs <= 0) return Status::Ok();
     if (static_cast<std::int64_t>(sizes.size()) > graphs) sizes.resize(static_cast<std::size_t>(graphs));
-    TPSIM_ASSIGN_OR_RETURN(gpu::CudaStream stream, gpu::CudaStream::Create());
+    TPSIM_ASSIGN_OR_RETURN(gpu::CudaStream stream, gpu::CudaStream::Create(/*non_blocking=*/true));
     const Bytes before = device_.QueryMemInfo().used();
     {
       // Buffers for the largest size; captured graphs are never replayed, so they need no data.
@@ -182,11 +182,12 @@ class MeasureHooks final : public StartupHooks {
       if (!buf.ok()) return buf.status();
       out_->notes.push_back("first all-reduce on 1 Mi elements (no room for the profile run's size)");
     }
+    TPSIM_ASSIGN_OR_RETURN(gpu::CudaStream stream, gpu::CudaStream::Create());
     TPSIM_RETURN_IF_ERROR(buf->Zero());
     TPSIM_RETURN_IF_ERROR(gpu::SynchronizeCurrentDevice());
     const Bytes before = device_.QueryMemInfo().used();
-    TPSIM_RETURN_IF_ERROR(comm_->AllReduceSum(buf->data(), buf->data(), n, DType::kF16, nullptr));
-    TPSIM_RETURN_IF_ERROR(gpu::SynchronizeCurrentDevice());
+    TPSIM_RETURN_IF_ERROR(comm_->AllReduceSum(buf->data(), buf->data(), n, DType::kF16, stream.get()));
+    TPSIM_RETURN_IF_ERROR(stream.Synchronize());
     out_->first_collective = device_.QueryMemInfo().used() - before;
     return Status::Ok();
   }
@@ -297,6 +298,13 @@ StatusOr<std::vector<MeasuredRank>> MeasureDeployment(const ResolvedConfig& cfg,
     return opened.ok() ? Status::Unavailable("another rank could not open its GPU") : opened.status();
   }
   CudaDevice& device = **opened;
+  {
+    // Load the fill kernel that every new segment runs now, so that its module counts as context
+    // rather than as the first weights.
+    TPSIM_ASSIGN_OR_RETURN(gpu::DeviceBuffer warm, gpu::DeviceBuffer::Allocate(4096));
+    TPSIM_RETURN_IF_ERROR(gpu::FillRandomBits(warm.data(), warm.size(), options.seed));
+    TPSIM_RETURN_IF_ERROR(device.Synchronize());
+  }
   const MemInfo at_open = device.QueryMemInfo();
   m.device_name = device.product_name();
   m.compute_capability = device.compute_capability();

@@ -62,11 +62,14 @@ StatusOr<std::unique_ptr<NcclCommunicator>> NcclCommunicator::Create(ProcessGrou
 
   // Warm-up all-reduce of one float, as vLLM's PyNcclCommunicator.__init__ does.
   float* scratch = nullptr;
-  TPSIM_RETURN_IF_ERROR(gpu::CudaStatus(cudaMalloc(&scratch, sizeof(float)), "cudaMalloc (NCCL warm-up)"));
-  Status s = gpu::CudaStatus(cudaMemset(scratch, 0, sizeof(float)), "cudaMemset (NCCL warm-up)");
-  if (s.ok()) s = c->AllReduceSum(scratch, scratch, 1, DType::kF32, nullptr);
-  if (s.ok()) s = gpu::CudaStatus(cudaDeviceSynchronize(), "NCCL warm-up all-reduce");
-  if (cudaFree(scratch) != cudaSuccess) (void)cudaGetLastError();
+  cudaStream_t stream = nullptr;
+  TPSIM_RETURN_IF_ERROR(gpu::CudaStatus(cudaStreamCreate(&stream), "cudaStreamCreate (NCCL warm-up)"));
+  Status s = gpu::CudaStatus(cudaMalloc(&scratch, sizeof(float)), "cudaMalloc (NCCL warm-up)");
+  if (s.ok()) s = gpu::CudaStatus(cudaMemset(scratch, 0, sizeof(float)), "cudaMemset (NCCL warm-up)");
+  if (s.ok()) s = c->AllReduceSum(scratch, scratch, 1, DType::kF32, stream);
+  if (s.ok()) s = gpu::CudaStatus(cudaStreamSynchronize(stream), "NCCL warm-up all-reduce");
+  if (scratch != nullptr && cudaFree(scratch) != cudaSuccess) (void)cudaGetLastError();
+  if (cudaStreamDestroy(stream) != cudaSuccess) (void)cudaGetLastError();
   TPSIM_RETURN_IF_ERROR(s);
   c->footprint_ = device.QueryMemInfo().used() - before;
   return c;

@@ -37,15 +37,17 @@ TEST_F(NcclCommunicatorTest, WorldOfOneInitsAndReduces) {
   ASSERT_TRUE(buf.ok());
   auto out = gpu::DeviceBuffer::Allocate(buf->size());
   ASSERT_TRUE(out.ok());
-  ASSERT_TRUE(c.AllReduceSum(buf->data(), out->data(), 5, DType::kF32).ok());
-  ASSERT_TRUE(c.AllReduceSum(buf->data(), buf->data(), 5, DType::kF32).ok());  // in place
-  ASSERT_TRUE(gpu::SynchronizeCurrentDevice().ok());
+  auto stream = gpu::CudaStream::Create();
+  ASSERT_TRUE(stream.ok());
+  ASSERT_TRUE(c.AllReduceSum(buf->data(), out->data(), 5, DType::kF32, stream->get()).ok());
+  ASSERT_TRUE(c.AllReduceSum(buf->data(), buf->data(), 5, DType::kF32, stream->get()).ok());  // in place
+  ASSERT_TRUE(stream->Synchronize().ok());
   EXPECT_EQ(*out->ToHost<float>(), host);  // a sum over one rank is the identity
   EXPECT_EQ(*buf->ToHost<float>(), host);
 
   ASSERT_TRUE(out->Zero().ok());
-  ASSERT_TRUE(c.AllGather(buf->data(), out->data(), 5, DType::kF32).ok());
-  ASSERT_TRUE(gpu::SynchronizeCurrentDevice().ok());
+  ASSERT_TRUE(c.AllGather(buf->data(), out->data(), 5, DType::kF32, stream->get()).ok());
+  ASSERT_TRUE(stream->Synchronize().ok());
   EXPECT_EQ(*out->ToHost<float>(), host);
 
   EXPECT_EQ(c.AllReduceSum(buf->data(), out->data(), 5, DType::kBool).code(), Status::Code::kInvalidArgument);
