@@ -120,7 +120,10 @@ int RunMeasure(const Args& args) {
   // rank resolves the same configuration), unless --gpu-memory-total-gib says otherwise.
   if (!ea->gpu_memory_total_gib) {
     StatusOr<std::unique_ptr<CudaDevice>> dev = CudaDevice::Open(opts.device_ordinal);
+    StatusOr<std::int64_t> any_failed = pg->AllReduceMax(dev.ok() ? 0 : 1);  // no rank waits on a failed one
     if (!dev.ok()) return ReportError("measure", dev.status());
+    if (!any_failed.ok()) return ReportError("measure", any_failed.status());
+    if (*any_failed != 0) return ReportError("measure", Status::Unavailable("another rank could not open its GPU"));
     const Bytes total = (*dev)->QueryMemInfo().total;
     StatusOr<std::string> agreed = pg->Broadcast(std::to_string(total));
     if (!agreed.ok()) return ReportError("measure", agreed.status());
