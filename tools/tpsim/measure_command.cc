@@ -138,6 +138,14 @@ int RunMeasure(const Args& args) {
   if (pg->rank() != 0) return 0;
   StatusOr<PlanResult> simulated = RunDeploymentInProcess(*cfg);
   if (!simulated.ok()) return ReportError("measure", simulated.status());
+  if (!out.timeline_dir.empty()) {
+    // The measured run's timelines: the same files as `tpsim plan --timeline`, with real readings.
+    PlanResult real = *simulated;
+    real.ranks.clear();
+    for (const MeasuredRank& m : *measured) real.ranks.push_back(m.report);
+    Status t = WriteTimelines(real, out.timeline_dir);
+    if (!t.ok()) return ReportError("measure", t);
+  }
   if (out.format == "json") {
     std::cout << MeasureToJson(*simulated, *measured).dump(2) << "\n";
   } else {
