@@ -32,8 +32,8 @@ std::string Fmt(const char* fmt, double a) {
 
 }  // namespace
 
-StartupRun::StartupRun(const ResolvedConfig& cfg, int rank, Device* device)
-    : cfg_(cfg), rank_(rank), policy_(MakePolicy(cfg)), m_(device, rank) {
+StartupRun::StartupRun(const ResolvedConfig& cfg, int rank, Device* device, StartupHooks* hooks)
+    : cfg_(cfg), rank_(rank), hooks_(hooks), policy_(MakePolicy(cfg)), m_(device, rank) {
   report_.rank = rank;
   report_.gpu = cfg.gpu.key;
   report_.total = device->QueryMemInfo().total;
@@ -66,7 +66,9 @@ Status StartupRun::Stage1() {
 Status StartupRun::InitDevice() {
   m_.BeginPhase("init_device");
   const ContextMemory ctx = ModelContextMemory(cfg_.gpu, cfg_.tp, cfg_.version);
-  TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kContext, "CUDA context", ctx.at_init).status());
+  if (hooks_ == nullptr) {
+    TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kContext, "CUDA context", ctx.at_init).status());
+  }
   m_.Advance(kContextCreateSeconds);
   report_.cuda_context = ctx.at_init;
   const Bytes total = report_.total;
@@ -90,7 +92,10 @@ Status StartupRun::InitDevice() {
   report_.transport = comm.transport;
   report_.custom_allreduce_on = comm.custom_all_reduce;
   report_.custom_allreduce_note = comm.custom_all_reduce_reason;
-  if (ctx.nccl_code > 0 && cfg_.tp > 1) {
+  if (hooks_ != nullptr) {
+    TPSIM_RETURN_IF_ERROR(hooks_->InitDistributed());
+    m_.Mark("communicators created");
+  } else if (ctx.nccl_code > 0 && cfg_.tp > 1) {
     TPSIM_RETURN_IF_ERROR(
         m_.RawAlloc(MemCategory::kContext, "NCCL device code", ctx.nccl_code).status());
     report_.cuda_context += ctx.nccl_code;
@@ -102,7 +107,7 @@ Status StartupRun::InitDevice() {
     if (a.torch_allocated) {
       TPSIM_ASSIGN_OR_RETURN(BlockHandle h, m_.TorchAlloc(MemCategory::kCommunication, a.label, a.bytes));
       persistent_.push_back(h);
-    } else {
+    } else if (hooks_ == nullptr) {
       TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kCommunication, a.label, a.bytes).status());
     }
   }
@@ -207,13 +212,17 @@ Status StartupRun::ProfileRun() {
                                     &persistent_));
   // Lazily loaded kernels and lazily connected NCCL buffers appear with the first forward.
   const ContextMemory ctx = ModelContextMemory(cfg_.gpu, cfg_.tp, cfg_.version);
-  if (ctx.first_forward_growth > 0) {
+  if (hooks_ != nullptr) {
+    TPSIM_RETURN_IF_ERROR(hooks_->ProfileForward());
+    m_.Mark("real forward");
+  } else if (ctx.first_forward_growth > 0) {
     TPSIM_RETURN_IF_ERROR(
         m_.RawAlloc(MemCategory::kContext, "lazily loaded kernels", ctx.first_forward_growth).status());
   }
   for (const CommAllocation& a : comm_.allocations) {
     if (a.phase != CommPhase::kFirstCollective) continue;
     report_.nccl += a.bytes;
+    if (hooks_ != nullptr) continue;
     TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kCommunication, a.label, a.bytes).status());
   }
   TPSIM_RETURN_IF_ERROR(EmitSampler(cfg_, plan_, cfg_.profile_num_reqs(), &m_));
@@ -229,14 +238,17 @@ Status StartupRun::ProfileRun() {
     const Bytes per_graph = std::max<Bytes>(GraphOverhead(cfg_, 1), kMiB);
     TPSIM_ASSIGN_OR_RETURN(BlockHandle tmp, m_.TorchAlloc(MemCategory::kCudaGraph, "graph pool (estimate)",
                                                           pool, /*pool=*/1));
-    TPSIM_ASSIGN_OR_RETURN(RawHandle objs, m_.RawAlloc(MemCategory::kCudaGraph, "graph objects (estimate)",
-                                                       GraphOverhead(cfg_, 2)));
+    RawHandle objs = 0;
+    if (hooks_ == nullptr) {
+      TPSIM_ASSIGN_OR_RETURN(objs, m_.RawAlloc(MemCategory::kCudaGraph, "graph objects (estimate)",
+                                               GraphOverhead(cfg_, 2)));
+    }
     const std::int64_t modes_graphs = NumGraphs(cfg_);
     const int modes = cfg_.full_capture_sizes.empty() ? 1 : 2;
     readings_.cudagraph_estimate = RoundUp(pool, 2 * kMiB) + per_graph + per_graph * (modes_graphs - modes);
     report_.cudagraph_estimate = readings_.cudagraph_estimate;
     m_.TorchFree(tmp);
-    m_.RawFree(objs);
+    if (objs != 0) m_.RawFree(objs);
     m_.ReleasePool(1);
     report_.log.push_back("Estimated CUDA graph memory: " +
                           Fmt("%.2f", ToGiB(readings_.cudagraph_estimate)) + " GiB total");
@@ -279,10 +291,15 @@ Status StartupRun::CaptureCudaGraphs() {
   TPSIM_RETURN_IF_ERROR(
       m_.TorchAlloc(MemCategory::kCudaGraph, "graph pool", CudaGraphPoolBytes(), /*pool=*/2).status());
   const std::int64_t graphs = NumGraphs(cfg_);
-  TPSIM_RETURN_IF_ERROR(
-      m_.RawAlloc(MemCategory::kCudaGraph, "graph objects x" + std::to_string(graphs),
-                  GraphOverhead(cfg_, graphs))
-          .status());
+  if (hooks_ != nullptr) {
+    TPSIM_RETURN_IF_ERROR(hooks_->CaptureGraphs(graphs));
+    m_.Mark("graphs captured x" + std::to_string(graphs));
+  } else {
+    TPSIM_RETURN_IF_ERROR(
+        m_.RawAlloc(MemCategory::kCudaGraph, "graph objects x" + std::to_string(graphs),
+                    GraphOverhead(cfg_, graphs))
+            .status());
+  }
   m_.Advance(kGraphCaptureSeconds * static_cast<double>(graphs));
   report_.cudagraph = m_.Snapshot().cuda_used - before;
   report_.log.push_back("Graph capturing finished, took " + Fmt("%.2f", ToGiB(report_.cudagraph)) +

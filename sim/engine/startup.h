@@ -6,6 +6,12 @@
 //   CUDA-graph capture (skipped by enforce_eager) -> sampler warm-up.
 // Stage1 runs up to KV sizing, Stage2 after the cross-rank minimum. A failed allocation is an "oom"
 // verdict in the report, never a crash.
+//
+// On a real GPU (`tpsim measure`, a CudaDevice) the driver and NCCL create the CUDA context, NCCL's
+// device code and buffers, lazily loaded kernels and CUDA-graph objects themselves. A run given
+// StartupHooks therefore books none of those as raw allocations and calls the hook at the point where
+// they arise; every torch allocation (weights, activations, KV, graph pools, torch-allocated
+// communication buffers) goes through the caching allocator either way.
 #ifndef TPSIM_SIM_ENGINE_STARTUP_H_
 #define TPSIM_SIM_ENGINE_STARTUP_H_
 
@@ -21,10 +27,24 @@
 
 namespace tpsim {
 
+// What a real device does for itself where the simulation books memory. Each hook's error aborts the
+// run (a ResourceExhausted one becomes the "oom" verdict).
+class StartupHooks {
+ public:
+  virtual ~StartupHooks() = default;
+  // init_device, where the communicators are created (NCCL init and the warm-up all-reduce).
+  virtual Status InitDistributed() = 0;
+  // profile_run, after the dummy forward's tensors: real kernels and the first collectives.
+  virtual Status ProfileForward() = 0;
+  // cudagraph_capture, after the graph pool: capture `graphs` graphs.
+  virtual Status CaptureGraphs(std::int64_t graphs) = 0;
+};
+
 class StartupRun {
  public:
-  // REQUIRES: device outlives the run; rank in [0, cfg.tp).
-  StartupRun(const ResolvedConfig& cfg, int rank, Device* device);
+  // REQUIRES: device (and hooks, when given) outlive the run; rank in [0, cfg.tp). hooks == nullptr:
+  // a simulated device that books driver and library memory itself.
+  StartupRun(const ResolvedConfig& cfg, int rank, Device* device, StartupHooks* hooks = nullptr);
 
   // Up to KV sizing. Returns InvalidArgument for splits vLLM refuses; memory verdicts are recorded in
   // report() (error_kind) and return OK.
@@ -48,6 +68,7 @@ class StartupRun {
 
   const ResolvedConfig& cfg_;
   int rank_;
+  StartupHooks* hooks_;  // null: book driver/library memory (simulation)
   std::unique_ptr<VllmPolicy> policy_;
   ShardPlan plan_;
   RankMachine m_;

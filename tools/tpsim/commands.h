@@ -24,6 +24,7 @@ int RunPlan(const Args& args);
 int RunScale(const Args& args);
 int RunCompare(const Args& args);
 int RunTopo(const Args& args);
+int RunMeasure(const Args& args);
 
 }  // namespace tpsim::cli
 
