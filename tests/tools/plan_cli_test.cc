@@ -151,6 +151,15 @@ TEST(PlanCliTest, TimelineFilesAreWritten) {
   }
 }
 
+TEST(ScaleCliTest, CompareWritesOneTimelinePerSize) {
+  const std::string dir = testing::TempDir() + "cmp_tl";
+  std::filesystem::remove_all(dir);
+  CliRun r = Tpsim("compare --max-model-len 8192 --timeline " + dir);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/tp2/trace.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/tp4/rank3.csv"));
+}
+
 TEST(ScaleCliTest, ScaleShowsOneToTwoToFour) {
   CliRun r = Tpsim("scale --json --max-model-len 32768");
   ASSERT_EQ(r.rc, 0) << r.err;

@@ -92,6 +92,15 @@ int Parse(const std::string& cmd, const Args& args, const char* tp_default, Pars
   return -1;
 }
 
+// --timeline DIR: one sub-directory per size, DIR/tp<N>/ (trace.json, rank<N>.csv, memory.png).
+Status WriteSizeTimelines(const std::vector<PlanResult>& results, const std::string& dir) {
+  if (dir.empty()) return Status::Ok();
+  for (const PlanResult& r : results) {
+    TPSIM_RETURN_IF_ERROR(WriteTimelines(r, dir + "/tp" + std::to_string(r.cfg.tp)));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunScale(const Args& args) {
@@ -102,6 +111,7 @@ int RunScale(const Args& args) {
   auto results = RunSizes(pc.engine, tps, pc.configs_dir);
   if (!results.ok()) return ReportError("scale", results.status());
   if (!IsCoordinator()) return 0;
+  if (Status t = WriteSizeTimelines(*results, out.timeline_dir); !t.ok()) return ReportError("scale", t);
   const PlanResult& base = results->front();
   const double n0 = base.cfg.tp;
   // Least squares per category: per-card = a + b / N over the sizes that produced reports.
@@ -191,6 +201,7 @@ int RunCompare(const Args& args) {
   auto results = RunSizes(pc.engine, tps, pc.configs_dir);
   if (!results.ok()) return ReportError("compare", results.status());
   if (!IsCoordinator()) return 0;
+  if (Status t = WriteSizeTimelines(*results, out.timeline_dir); !t.ok()) return ReportError("compare", t);
   const std::int64_t ctx = vm.count("target-context") ? vm["target-context"].as<std::int64_t>()
                                                        : results->front().cfg.max_model_len;
   const double conc = vm.count("target-concurrency") ? vm["target-concurrency"].as<double>() : 1.0;
