@@ -147,10 +147,16 @@ int RunScale(const Args& args) {
     if (results->size() >= 2) ab = A.colPivHouseholderQr().solve(y);
     const double last_n = results->back().cfg.tp;
     const double at_last = ab(0) + ab(1) / last_n;
-    const double share = std::abs(at_last) > 1e-9 ? 100.0 * ab(0) / at_last : 0.0;
-    row.insert(row.end(), {G(ab(0)), G(ab(1)), G(share)});
+    // The fixed share means something only for a category that shrinks (or stays) with N; the KV pool
+    // and anything else that grows with N is marked "grows".
+    const bool shrinks = ab(1) >= -1e-6 && ab(0) >= -1e-6;
+    const double share = shrinks && std::abs(at_last) > 1e-9 ? 100.0 * ab(0) / at_last : 0.0;
+    row.insert(row.end(), {G(ab(0)), G(ab(1)), shrinks ? G(share) : std::string("grows")});
     table.AddRow(row);
-    fits[c.name] = {{"a_gib", ab(0)}, {"b_gib", ab(1)}, {"fixed_share_at_largest_tp", share / 100.0}};
+    fits[c.name] = {{"a_gib", ab(0)},
+                    {"b_gib", ab(1)},
+                    {"grows_with_n", !shrinks},
+                    {"fixed_share_at_largest_tp", shrinks ? nlohmann::json(share / 100.0) : nlohmann::json(nullptr)}};
   }
   for (const PlanResult& r : *results) j["sizes"].push_back(PlanToJson(r));
   j["fit"] = fits;
