@@ -11,7 +11,8 @@
 
 namespace tpsim {
 
-StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg) {
+StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg,
+                             const RunOptions& options) {
   const int rank = pg.rank();
   if (pg.size() != cfg.tp) {
     return Status::InvalidArgument("world size " + std::to_string(pg.size()) +
@@ -19,7 +20,7 @@ StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg) {
                                    " (launch with mpirun -np " + std::to_string(cfg.tp) + ")");
   }
   SimDevice device("sim:" + cfg.gpu.key + ":" + std::to_string(rank), cfg.gpu.total_memory_bytes);
-  StartupRun run(cfg, rank, &device);
+  StartupRun run(cfg, rank, &device, options);
   Status s1 = run.Stage1();
   // Agree on failures before any rank proceeds, so that no rank waits on one that stopped.
   TPSIM_ASSIGN_OR_RETURN(std::int64_t any_invalid, pg.AllReduceMax(s1.ok() ? 0 : 1));
@@ -87,7 +88,8 @@ StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg) {
   return result;
 }
 
-StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg) {
+StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg,
+                                            const RunOptions& options) {
   InProcessHub hub(cfg.tp);
   std::vector<StatusOr<PlanResult>> results(cfg.tp, Status::Internal("rank did not run"));
   std::vector<std::thread> threads;
@@ -95,7 +97,7 @@ StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg) {
   for (int r = 0; r < cfg.tp; ++r) {
     threads.emplace_back([&, r] {
       std::unique_ptr<ProcessGroup> pg = hub.View(r);
-      results[r] = RunRank(cfg, *pg);
+      results[r] = RunRank(cfg, *pg, options);
     });
   }
   for (std::thread& t : threads) t.join();

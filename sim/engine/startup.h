@@ -17,14 +17,27 @@
 #include "sim/rank/rank_machine.h"
 #include "sim/rank/rank_report.h"
 #include "sim/shard/shard_plan.h"
+#include "sim/shard/shard_plan_cache.h"
 #include "topology/comm_memory.h"
 
 namespace tpsim {
 
+// How a start-up is replayed; the defaults are what `tpsim plan` needs. Neither option changes a
+// number or a verdict.
+struct StartupOptions {
+  // false: the report's timeline keeps its phases but no events (see RankMachine). Tune and sweep,
+  // which run thousands of plans and draw no timelines, turn it off.
+  bool record_timeline = true;
+  // Where to take the rank's shard plan from (null: build it); see shard_plan_cache.h for the contract.
+  ShardPlanCache* shard_plans = nullptr;
+};
+
 class StartupRun {
  public:
-  // REQUIRES: device outlives the run; rank in [0, cfg.tp).
-  StartupRun(const ResolvedConfig& cfg, int rank, Device* device);
+  // REQUIRES: device outlives the run; rank in [0, cfg.tp); options.shard_plans, when set, outlives
+  // the run.
+  StartupRun(const ResolvedConfig& cfg, int rank, Device* device,
+             const StartupOptions& options = StartupOptions());
 
   // Up to KV sizing. Returns InvalidArgument for splits vLLM refuses; memory verdicts are recorded in
   // report() (error_kind) and return OK.
@@ -49,7 +62,8 @@ class StartupRun {
   const ResolvedConfig& cfg_;
   int rank_;
   std::unique_ptr<VllmPolicy> policy_;
-  ShardPlan plan_;
+  StartupOptions options_;
+  std::shared_ptr<const ShardPlan> plan_;
   RankMachine m_;
   RankReport report_;
   ProfileReadings readings_;
