@@ -23,6 +23,8 @@ int RunShard(const Args& args);
 int RunPlan(const Args& args);
 int RunScale(const Args& args);
 int RunCompare(const Args& args);
+int RunTune(const Args& args);
+int RunSweep(const Args& args);
 
 }  // namespace tpsim::cli
 
