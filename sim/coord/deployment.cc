@@ -59,7 +59,8 @@ StatusOr<Topology> PlaceRanksOnHosts(const ResolvedConfig& cfg, ProcessGroup& pg
   return t;
 }
 
-StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg, bool in_process) {
+StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg, bool in_process,
+                                 const RunOptions& options) {
   const int rank = pg.rank();
   if (pg.size() != cfg_in.tp) {
     return Status::InvalidArgument("world size " + std::to_string(pg.size()) +
@@ -70,7 +71,7 @@ StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg,
   ResolvedConfig cfg = cfg_in;
   TPSIM_ASSIGN_OR_RETURN(cfg.topology, PlaceRanksOnHosts(cfg_in, pg, in_process));
   SimDevice device("sim:" + cfg.gpu.key + ":" + std::to_string(rank), cfg.gpu.total_memory_bytes);
-  StartupRun run(cfg, rank, &device);
+  StartupRun run(cfg, rank, &device, options);
   Status s1 = run.Stage1();
   // Agree on failures before any rank proceeds, so that no rank waits on one that stopped.
   TPSIM_ASSIGN_OR_RETURN(std::int64_t any_invalid, pg.AllReduceMax(s1.ok() ? 0 : 1));
@@ -140,11 +141,11 @@ StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg,
 
 }  // namespace
 
-StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg) {
-  return RunRankImpl(cfg, pg, /*in_process=*/false);
+StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg, const RunOptions& options) {
+  return RunRankImpl(cfg, pg, /*in_process=*/false, options);
 }
 
-StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg) {
+StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg, const RunOptions& options) {
   InProcessHub hub(cfg.tp);
   std::vector<StatusOr<PlanResult>> results(cfg.tp, Status::Internal("rank did not run"));
   std::vector<std::thread> threads;
@@ -152,7 +153,7 @@ StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg) {
   for (int r = 0; r < cfg.tp; ++r) {
     threads.emplace_back([&, r] {
       std::unique_ptr<ProcessGroup> pg = hub.View(r);
-      results[r] = RunRankImpl(cfg, *pg, /*in_process=*/true);
+      results[r] = RunRankImpl(cfg, *pg, /*in_process=*/true, options);
     });
   }
   for (std::thread& t : threads) t.join();

@@ -12,6 +12,7 @@
 #include "sim/base/status_or.h"
 #include "sim/comm/process_group.h"
 #include "sim/engine/resolved_config.h"
+#include "sim/engine/startup.h"
 #include "sim/rank/rank_report.h"
 
 namespace tpsim {
@@ -31,13 +32,18 @@ struct PlanResult {
   std::vector<RankReport> ranks;
 };
 
+// How each rank's start-up is replayed (startup.h); the defaults are what `tpsim plan` needs.
+using RunOptions = StartupOptions;
+
 // One rank's part. REQUIRES: pg.size() == cfg.tp. Every rank returns; only rank 0's result holds the
 // gathered ranks (others return their own report only). InvalidArgument for splits vLLM refuses;
 // Internal for a control-plane failure.
-StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg);
+StatusOr<PlanResult> RunRank(const ResolvedConfig& cfg, ProcessGroup& pg,
+                             const RunOptions& options = RunOptions());
 
 // All ranks in this process, one thread each.
-StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg);
+StatusOr<PlanResult> RunDeploymentInProcess(const ResolvedConfig& cfg,
+                                            const RunOptions& options = RunOptions());
 
 }  // namespace tpsim
 

@@ -20,7 +20,18 @@ CachingAllocator::~CachingAllocator() {
     device_->RawFree(seg->raw);
     delete seg;
   }
+  for (Block* b : spare_blocks_) delete b;
 }
+
+CachingAllocator::Block* CachingAllocator::NewBlock(const Block& init) {
+  if (spare_blocks_.empty()) return new Block(init);
+  Block* b = spare_blocks_.back();
+  spare_blocks_.pop_back();
+  *b = init;
+  return b;
+}
+
+void CachingAllocator::DeleteBlock(Block* b) { spare_blocks_.push_back(b); }
 
 Bytes CachingAllocator::RoundSize(Bytes bytes) {
   if (bytes < kMinBlockSize) return kMinBlockSize;
@@ -47,7 +58,7 @@ StatusOr<CachingAllocator::Block*> CachingAllocator::NewSegment(Bytes size, bool
     if (!raw.ok()) return raw.status();
   }
   auto* seg = new Segment{*raw, size, small, pool, nullptr};
-  auto* block = new Block{next_address_, size, 0, false, seg, nullptr, nullptr};
+  Block* block = NewBlock(Block{next_address_, size, 0, false, seg, nullptr, nullptr});
   next_address_ += static_cast<std::uint64_t>(RoundUp(size, kRoundLarge)) + kRoundLarge;
   seg->head = block;
   segments_.insert(seg);
@@ -81,8 +92,8 @@ StatusOr<BlockHandle> CachingAllocator::Malloc(Bytes bytes, std::string_view lab
   const Bytes remaining = block->size - rounded;
   const bool split = small ? remaining >= kMinBlockSize : remaining > kSmallSize;
   if (split) {
-    auto* rest = new Block{block->address + static_cast<std::uint64_t>(rounded), remaining, 0, false,
-                           block->segment, block, block->next};
+    Block* rest = NewBlock(Block{block->address + static_cast<std::uint64_t>(rounded), remaining, 0,
+                                 false, block->segment, block, block->next});
     if (block->next != nullptr) block->next->prev = rest;
     block->next = rest;
     block->size = rounded;
@@ -95,15 +106,14 @@ StatusOr<BlockHandle> CachingAllocator::Malloc(Bytes bytes, std::string_view lab
   stats_.peak_allocated = std::max(stats_.peak_allocated, stats_.allocated);
   ++stats_.num_allocs;
   const BlockHandle h = next_handle_++;
-  live_.emplace(h, block);
+  live_.push_back(block);
   return h;
 }
 
 void CachingAllocator::Free(BlockHandle handle) {
-  auto it = live_.find(handle);
-  if (it == live_.end()) return;
-  Block* block = it->second;
-  live_.erase(it);
+  if (handle == 0 || handle >= live_.size() || live_[handle] == nullptr) return;
+  Block* block = live_[handle];
+  live_[handle] = nullptr;
   stats_.allocated -= block->size;
   stats_.requested -= block->requested;
   block->allocated = false;
@@ -118,27 +128,27 @@ void CachingAllocator::Free(BlockHandle handle) {
       nb->next = block->next;
       if (block->next != nullptr) block->next->prev = nb;
       if (block->segment->head == block) block->segment->head = nb;
-      delete block;
+      DeleteBlock(block);
       block = nb;
     } else {
       block->size += nb->size;
       block->next = nb->next;
       if (nb->next != nullptr) nb->next->prev = block;
-      delete nb;
+      DeleteBlock(nb);
     }
   }
   pool_free[FreeKey{block->size, block->address}] = block;
 }
 
 Bytes CachingAllocator::BlockSize(BlockHandle handle) const {
-  auto it = live_.find(handle);
-  return it == live_.end() ? 0 : it->second->size;
+  if (handle == 0 || handle >= live_.size() || live_[handle] == nullptr) return 0;
+  return live_[handle]->size;
 }
 
 void CachingAllocator::ReleaseSegment(Segment* seg) {
   Block* b = seg->head;
   FreeBlocks(seg->pool, seg->small).erase(FreeKey{b->size, b->address});
-  delete b;
+  DeleteBlock(b);
   device_->RawFree(seg->raw);
   stats_.reserved -= seg->size;
   --stats_.num_segments;

@@ -105,6 +105,8 @@ class CachingAllocator {
   using FreeSet = std::map<FreeKey, Block*>;
 
   FreeSet& FreeBlocks(PoolId pool, bool small);
+  Block* NewBlock(const Block& init);
+  void DeleteBlock(Block* b);
   StatusOr<Block*> NewSegment(Bytes size, bool small, PoolId pool, std::string_view label);
   void ReleaseSegment(Segment* seg);
   void ReleaseFreeSegments(bool include_private);
@@ -114,7 +116,10 @@ class CachingAllocator {
   AllocatorStats stats_;
   std::map<std::pair<PoolId, bool>, FreeSet> free_;
   std::set<Segment*> segments_;
-  std::map<BlockHandle, Block*> live_;
+  // Handles are issued densely from 1: live_[h] is the block of a live handle, nullptr once freed.
+  std::vector<Block*> live_ = {nullptr};
+  std::vector<Block*> spare_blocks_;  // freed Block objects, reused before new ones (a plan makes and
+                                      // drops thousands)
   BlockHandle next_handle_ = 1;
 };
 

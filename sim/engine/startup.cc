@@ -33,7 +33,13 @@ std::string Fmt(const char* fmt, double a) {
 }  // namespace
 
 StartupRun::StartupRun(const ResolvedConfig& cfg, int rank, Device* device, StartupHooks* hooks)
-    : cfg_(cfg), rank_(rank), hooks_(hooks), policy_(MakePolicy(cfg)), m_(device, rank) {
+    : StartupRun(cfg, rank, device, StartupOptions(), hooks) {}
+
+StartupRun::StartupRun(const ResolvedConfig& cfg, int rank, Device* device,
+                       const StartupOptions& options, StartupHooks* hooks)
+    : cfg_(cfg), rank_(rank), hooks_(hooks), policy_(MakePolicy(cfg)), options_(options),
+      m_(device, rank) {
+  m_.set_record_events(options.record_timeline);
   report_.rank = rank;
   report_.gpu = cfg.gpu.key;
   report_.total = device->QueryMemInfo().total;
@@ -54,7 +60,12 @@ Status StartupRun::Stage1() {
   so.model_dtype = cfg_.dtype;
   so.linear = cfg_.linear;
   so.sm_count = cfg_.gpu.sm_count;
-  TPSIM_ASSIGN_OR_RETURN(plan_, BuildShardPlan(cfg_.model, so));
+  if (options_.shard_plans != nullptr) {
+    TPSIM_ASSIGN_OR_RETURN(plan_, options_.shard_plans->Get(cfg_.model, so));
+  } else {
+    TPSIM_ASSIGN_OR_RETURN(ShardPlan built, BuildShardPlan(cfg_.model, so));
+    plan_ = std::make_shared<const ShardPlan>(std::move(built));
+  }
   TPSIM_RETURN_IF_ERROR(Verdict(InitDevice()));
   if (failed()) return Status::Ok();
   TPSIM_RETURN_IF_ERROR(Verdict(LoadModel()));
@@ -160,7 +171,7 @@ Status StartupRun::LoadModel() {
   TPSIM_ASSIGN_OR_RETURN(
       weight_handles_,
       ReplayLoadOrder(
-          plan_,
+          *plan_,
           [&](const TensorSpec& t) {
             // The clock advances with each tensor's host-to-device copy, so the weights ramp up.
             m_.Advance(static_cast<double>(t.bytes()) / (cfg_.gpu.h2d_gb_per_s * 1e9));
@@ -208,7 +219,7 @@ Status StartupRun::ProfileRun() {
   readings_.before_profile = m_.Snapshot();
   const bool compiled = !policy_->IsV0() && !cfg_.enforce_eager;
   BlockHandle hidden = 0;
-  TPSIM_RETURN_IF_ERROR(EmitForward(cfg_, plan_, cfg_.max_num_batched_tokens, compiled, &m_, &hidden,
+  TPSIM_RETURN_IF_ERROR(EmitForward(cfg_, *plan_, cfg_.max_num_batched_tokens, compiled, &m_, &hidden,
                                     &persistent_));
   // Lazily loaded kernels and lazily connected NCCL buffers appear with the first forward.
   const ContextMemory ctx = ModelContextMemory(cfg_.gpu, cfg_.tp, cfg_.version);
@@ -225,9 +236,9 @@ Status StartupRun::ProfileRun() {
     if (hooks_ != nullptr) continue;
     TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kCommunication, a.label, a.bytes).status());
   }
-  TPSIM_RETURN_IF_ERROR(EmitSampler(cfg_, plan_, cfg_.profile_num_reqs(), &m_));
+  TPSIM_RETURN_IF_ERROR(EmitSampler(cfg_, *plan_, cfg_.profile_num_reqs(), &m_));
   m_.TorchFree(hidden);
-  m_.Advance(ForwardFlops(cfg_, plan_, cfg_.max_num_batched_tokens) /
+  m_.Advance(ForwardFlops(cfg_, *plan_, cfg_.max_num_batched_tokens) /
              (cfg_.gpu.fp16_tensor_tflops * 1e12 * kMatmulEfficiency));
   readings_.peak_during_profile = m_.allocator().stats().peak_allocated;
 
@@ -315,7 +326,7 @@ Status StartupRun::SamplerWarmup() {
                          m_.TorchAlloc(MemCategory::kSampler, "hidden states",
                                        cfg_.profile_num_reqs() * cfg_.model.hidden_size *
                                            DTypeBytes(cfg_.dtype)));
-  TPSIM_RETURN_IF_ERROR(EmitSampler(cfg_, plan_, cfg_.profile_num_reqs(), &m_));
+  TPSIM_RETURN_IF_ERROR(EmitSampler(cfg_, *plan_, cfg_.profile_num_reqs(), &m_));
   m_.TorchFree(hidden);
   return Status::Ok();
 }
@@ -324,9 +335,7 @@ RankReport StartupRun::TakeReport() {
   m_.BeginPhase("ready");
   report_.timeline = m_.Finish();
   report_.final_used = m_.Snapshot().cuda_used;
-  Bytes peak = 0;
-  for (const TimelineEvent& e : report_.timeline.events) peak = std::max(peak, e.device_used);
-  report_.peak_used = peak;
+  report_.peak_used = m_.peak_device_used();
   return std::move(report_);
 }
 

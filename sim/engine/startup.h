@@ -23,6 +23,7 @@
 #include "sim/rank/rank_machine.h"
 #include "sim/rank/rank_report.h"
 #include "sim/shard/shard_plan.h"
+#include "sim/shard/shard_plan_cache.h"
 #include "topology/comm_memory.h"
 
 namespace tpsim {
@@ -40,11 +41,24 @@ class StartupHooks {
   virtual Status CaptureGraphs(std::int64_t graphs) = 0;
 };
 
+// How a start-up is replayed; the defaults are what `tpsim plan` needs. Neither option changes a
+// number or a verdict.
+struct StartupOptions {
+  // false: the report's timeline keeps its phases but no events (see RankMachine). Tune and sweep,
+  // which run thousands of plans and draw no timelines, turn it off.
+  bool record_timeline = true;
+  // Where to take the rank's shard plan from (null: build it); see shard_plan_cache.h for the contract.
+  ShardPlanCache* shard_plans = nullptr;
+};
+
 class StartupRun {
  public:
   // REQUIRES: device (and hooks, when given) outlive the run; rank in [0, cfg.tp). hooks == nullptr:
   // a simulated device that books driver and library memory itself.
   StartupRun(const ResolvedConfig& cfg, int rank, Device* device, StartupHooks* hooks = nullptr);
+  // REQUIRES: as above; options.shard_plans, when set, outlives the run.
+  StartupRun(const ResolvedConfig& cfg, int rank, Device* device, const StartupOptions& options,
+             StartupHooks* hooks = nullptr);
 
   // Up to KV sizing. Returns InvalidArgument for splits vLLM refuses; memory verdicts are recorded in
   // report() (error_kind) and return OK.
@@ -70,7 +84,8 @@ class StartupRun {
   int rank_;
   StartupHooks* hooks_;  // null: book driver/library memory (simulation)
   std::unique_ptr<VllmPolicy> policy_;
-  ShardPlan plan_;
+  StartupOptions options_;
+  std::shared_ptr<const ShardPlan> plan_;
   RankMachine m_;
   RankReport report_;
   ProfileReadings readings_;

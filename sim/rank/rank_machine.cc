@@ -35,6 +35,9 @@ Bytes RankMachine::CategoryBytes(MemCategory cat) const {
 
 void RankMachine::Record(EventKind kind, MemCategory cat, const std::string& label, Bytes bytes,
                          bool torch) {
+  const Bytes used = device_->QueryMemInfo().used();
+  if (used > peak_device_used_) peak_device_used_ = used;
+  if (!record_events_) return;
   TimelineEvent e;
   e.time_s = now_s_;
   e.kind = kind;
@@ -45,7 +48,7 @@ void RankMachine::Record(EventKind kind, MemCategory cat, const std::string& lab
   e.torch = torch;
   e.allocated = allocator_.stats().allocated;
   e.reserved = allocator_.stats().reserved;
-  e.device_used = device_->QueryMemInfo().used();
+  e.device_used = used;
   e.by_category = ByCategory();
   timeline_.events.push_back(std::move(e));
 }
@@ -56,6 +59,7 @@ StatusOr<BlockHandle> RankMachine::TorchAlloc(MemCategory cat, const std::string
   TPSIM_ASSIGN_OR_RETURN(BlockHandle h, allocator_.Malloc(bytes, label, pool));
   if (allocator_.stats().reserved > reserved_before) last_reserving_cat_ = cat;
   const Bytes size = allocator_.BlockSize(h);
+  if (h >= torch_live_.size()) torch_live_.resize(h + 1);
   torch_live_[h] = {cat, size};
   torch_by_cat_[static_cast<int>(cat)] += size;
   Record(EventKind::kAlloc, cat, label, bytes, true);
@@ -63,10 +67,9 @@ StatusOr<BlockHandle> RankMachine::TorchAlloc(MemCategory cat, const std::string
 }
 
 void RankMachine::TorchFree(BlockHandle handle) {
-  auto it = torch_live_.find(handle);
-  if (it == torch_live_.end()) return;
-  const auto [cat, size] = it->second;
-  torch_live_.erase(it);
+  if (handle >= torch_live_.size() || torch_live_[handle].size == 0) return;
+  const auto [cat, size] = torch_live_[handle];
+  torch_live_[handle] = TorchLive();
   torch_by_cat_[static_cast<int>(cat)] -= size;
   allocator_.Free(handle);
   Record(EventKind::kFree, cat, "", -size, true);

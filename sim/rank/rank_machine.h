@@ -6,12 +6,17 @@
 // Category accounting for the timeline: a torch allocation charges its block size to its category; the
 // part of torch's reserved memory not covered by live blocks (cached free blocks) is charged to the
 // category of the allocation that created the segment. Thread-compatible; one per rank.
+//
+// Event recording can be turned off (set_record_events(false)) for callers that need only the numbers
+// (tune, sweep): phases are still kept, the device's highest use is still sampled after every
+// operation exactly as the events would sample it, and no counter or verdict changes.
 #ifndef TPSIM_SIM_RANK_RANK_MACHINE_H_
 #define TPSIM_SIM_RANK_RANK_MACHINE_H_
 
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sim/base/status_or.h"
 #include "sim/device/caching_allocator.h"
@@ -54,6 +59,13 @@ class RankMachine {
   void Collective(const std::string& label, Bytes bytes);
   void Mark(const std::string& label);
 
+  // Whether each operation appends a TimelineEvent (default true).
+  void set_record_events(bool on) { record_events_ = on; }
+  bool record_events() const { return record_events_; }
+  // The highest device use seen after any operation so far (the maximum of the events' device_used,
+  // whether or not events are recorded).
+  Bytes peak_device_used() const { return peak_device_used_; }
+
   MemSnapshot Snapshot() const;
   const CachingAllocator& allocator() const { return allocator_; }
   // Device bytes charged to a category now (see the class comment).
@@ -71,7 +83,14 @@ class RankMachine {
   Timeline timeline_;
   double now_s_ = 0;
   std::string phase_;
-  std::map<BlockHandle, std::pair<MemCategory, Bytes>> torch_live_;
+  bool record_events_ = true;
+  Bytes peak_device_used_ = 0;
+  // Indexed by handle (the allocator issues them densely from 1); size 0 = not live.
+  struct TorchLive {
+    MemCategory cat = MemCategory::kContext;
+    Bytes size = 0;
+  };
+  std::vector<TorchLive> torch_live_;
   std::map<RawHandle, std::pair<MemCategory, Bytes>> raw_live_;
   std::array<Bytes, kNumCategories> torch_by_cat_{};
   std::array<Bytes, kNumCategories> raw_by_cat_{};

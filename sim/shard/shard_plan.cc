@@ -68,7 +68,7 @@ void AddLinear(const ModelConfig& model, const ShardOptions& opt, const std::str
     }
   }
   if (bias) plan->tensors.push_back({name + ".bias", {n}, act, shard, false});
-  plan->linears.push_back(ls);
+  plan->linears.push_back(std::move(ls));
 }
 
 }  // namespace
@@ -147,6 +147,11 @@ StatusOr<ShardPlan> BuildShardPlan(const ModelConfig& model, const ShardOptions&
   plan.kv_head_replicas = tp > model.num_kv_heads ? tp / model.num_kv_heads : 1;
   plan.rope_cache_positions = RopeCachePositions(model);
   const DType act = opt.model_dtype;
+  // Capacity for the per-layer tensors (at most 24: 4 linears of up to 4 tensors, 4 attention scales,
+  // 4 norms) so that the names are not copied on growth.
+  plan.tensors.reserve(static_cast<std::size_t>(model.num_layers) * 24 + 8);
+  plan.linears.reserve(static_cast<std::size_t>(model.num_layers) * 4);
+  plan.post_load.reserve(static_cast<std::size_t>(model.num_layers) * 4);
 
   plan.tensors.push_back(
       {"model.embed_tokens.weight", {plan.vocab_per_rank, h}, act, ShardKind::kVocab, false});

@@ -25,6 +25,8 @@ int RunScale(const Args& args);
 int RunCompare(const Args& args);
 int RunTopo(const Args& args);
 int RunMeasure(const Args& args);
+int RunTune(const Args& args);
+int RunSweep(const Args& args);
 
 }  // namespace tpsim::cli
 

@@ -1,0 +1,188 @@
+// tpsim sweep: every combination of a grid of engine flags (sim/tune/sweep.h) as JSON lines (default)
+// or CSV, in grid order. All cores work: a pool of worker threads over the combinations, each running
+// one plan's ranks as threads. Under mpirun the grid is split over the processes by index and rank 0
+// gathers and prints. A preset (configs/presets/<name>.ini) names a grid and the findings to compute
+// from its rows (sim/tune/findings.h). A progress bar goes to stderr only when stderr is a terminal.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "sim/model/model_config.h"
+#include "sim/tune/findings.h"
+#include "sim/tune/preset.h"
+#include "sim/tune/sweep.h"
+#include "tools/tpsim/commands.h"
+#include "tools/tpsim/engine_flags.h"
+#include "tools/tpsim/launcher.h"
+#include "tpsim/build_config.h"
+#if TPSIM_HAVE_MPI
+#include "sim/comm/mpi_process_group.h"
+#endif
+
+namespace tpsim::cli {
+
+namespace {
+
+// Redraws "[#####.....] 512/768" on stderr at most every 100 ms and at the end.
+class ProgressBar {
+ public:
+  void Update(std::int64_t done, std::int64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (done != total && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    constexpr int kWidth = 40;
+    const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
+    std::fprintf(stderr, "\r[%s%s] %lld/%lld", std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, '.').c_str(), static_cast<long long>(done),
+                 static_cast<long long>(total));
+    if (done == total) std::fprintf(stderr, "\r%*s\r", kWidth + 30, "");
+    std::fflush(stderr);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// Worker threads for this process: all hardware threads, shared among the processes mpirun put on
+// this node.
+int DefaultJobs() {
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE")) {
+    const int n = std::atoi(local);
+    if (n > 1) jobs = std::max(1, jobs / n);
+  }
+  return jobs;
+}
+
+void PrintFindings(const std::vector<Finding>& findings, const std::vector<SweepRow>& rows,
+                   const std::string& preset) {
+  int ok = 0, error = 0, invalid = 0;
+  for (const SweepRow& r : rows) {
+    if (r.outcome == "ok") ++ok;
+    if (r.outcome == "error") ++error;
+    if (r.outcome == "invalid") ++invalid;
+  }
+  std::cout << "# FINDINGS (" << preset << ": " << rows.size() << " runs: " << ok << " start, " << error
+            << " fail, " << invalid << " rejected as invalid)\n";
+  int n = 0;
+  for (const Finding& f : findings) {
+    std::cout << "# " << ++n << ". " << f.title << "\n";
+    for (const std::string& line : f.lines) std::cout << "#    " << line << "\n";
+  }
+}
+
+nlohmann::json FindingsJson(const std::vector<Finding>& findings, const std::string& preset) {
+  nlohmann::json j;
+  j["schema"] = "tpsim.findings/1";
+  j["preset"] = preset;
+  j["findings"] = nlohmann::json::array();
+  for (const Finding& f : findings) {
+    j["findings"].push_back({{"id", f.id},
+                             {"title", f.title},
+                             {"supported", f.supported},
+                             {"lines", f.lines},
+                             {"numbers", f.numbers}});
+  }
+  return j;
+}
+
+}  // namespace
+
+int RunSweep(const Args& args) {
+  po::options_description desc(
+      "tpsim sweep [engine flags] (--grid \"tp=1,2,4 max_model_len=8192,32768 ...\" | --preset NAME)");
+  AddEngineFlags(&desc);
+  desc.add_options()
+      ("grid", po::value<std::string>(), "KEY=V1,V2 words; keys are engine flag names with _ or -")
+      ("preset", po::value<std::string>(), "a grid from configs/presets/NAME.ini (or a file)")
+      ("format", po::value<std::string>()->default_value("jsonl"), "jsonl (one JSON object per row) | csv")
+      ("jobs,j", po::value<int>()->default_value(0), "worker threads (0: one per hardware thread)")
+      ("findings-only", po::bool_switch(), "with a preset: print the FINDINGS, not the rows")
+      ("configs-dir", po::value<std::string>()->default_value(""), "configs/ directory (default: bundled)")
+      ("help,h", "show this help");
+  po::variables_map vm;
+  Status s = ParseFlags(args, desc, nullptr, &vm);
+  if (!s.ok()) return ReportError("sweep", s);
+  if (vm.count("help")) {
+    std::cout << desc << "\nGrid keys: tp, ";
+    for (const std::string& k : GridKeys()) std::cout << k << " ";
+    std::cout << "\n";
+    return 0;
+  }
+  StatusOr<EngineArgs> base = EngineArgsFromFlags(vm);
+  if (!base.ok()) return ReportError("sweep", base.status());
+  const std::string format = vm["format"].as<std::string>();
+  if (format != "jsonl" && format != "csv") {
+    return ReportError("sweep", Status::InvalidArgument("--format must be jsonl or csv, got '" + format + "'"));
+  }
+  const std::string configs_flag = vm["configs-dir"].as<std::string>();
+  const std::string configs = configs_flag.empty() ? DefaultConfigsDir() : configs_flag;
+  if (vm.count("grid") == vm.count("preset")) {
+    return ReportError("sweep", Status::InvalidArgument("give exactly one of --grid and --preset"));
+  }
+  SweepPreset preset;
+  if (vm.count("preset")) {
+    StatusOr<SweepPreset> p = LoadSweepPreset(vm["preset"].as<std::string>(), configs);
+    if (!p.ok()) return ReportError("sweep", p.status());
+    preset = *p;
+  } else {
+    preset.name = "grid";
+    preset.grid = vm["grid"].as<std::string>();
+  }
+  const bool findings_only = vm["findings-only"].as<bool>();
+  if (findings_only && preset.findings == "none") {
+    return ReportError("sweep", Status::InvalidArgument("--findings-only needs a preset with findings"));
+  }
+  StatusOr<SweepGrid> grid = ParseGrid(preset.grid);
+  if (!grid.ok()) return ReportError("sweep", grid.status());
+  StatusOr<std::unique_ptr<Sweep>> sweep = Sweep::Create(*base, *grid, configs);
+  if (!sweep.ok()) {
+    Status st = sweep.status();
+    if (vm.count("preset")) st = st.WithContext("preset " + preset.name);
+    return ReportError("sweep", st);
+  }
+  const int jobs = vm["jobs"].as<int>() > 0 ? vm["jobs"].as<int>() : DefaultJobs();
+  ProgressBar bar;
+  SweepProgress progress;
+  if (isatty(STDERR_FILENO) && IsCoordinator()) {
+    progress = [&bar](std::int64_t done, std::int64_t total) { bar.Update(done, total); };
+  }
+  StatusOr<std::vector<SweepRow>> rows = Status::Internal("sweep did not run");
+  if (UnderMpi()) {
+#if TPSIM_HAVE_MPI
+    rows = (*sweep)->RunDistributed(MpiProcessGroup::World(), jobs, progress);
+#else
+    rows = Status::Unavailable("started under mpirun, but this tpsim was built without MPI");
+#endif
+  } else {
+    rows = (*sweep)->RunAll(jobs, progress);
+  }
+  if (!rows.ok()) return ReportError("sweep", rows.status());
+  if (!IsCoordinator()) return 0;
+  std::vector<Finding> findings;
+  if (preset.findings == "seed-study") findings = SeedStudyFindings(*rows);
+  if (!findings_only) {
+    std::string text;
+    if (format == "csv") {
+      text += SweepCsvHeader() + "\n";
+      for (const SweepRow& r : *rows) text += SweepRowToCsv(r) + "\n";
+    } else {
+      for (const SweepRow& r : *rows) text += SweepRowToJson(r).dump() + "\n";
+    }
+    std::cout << text;
+  }
+  if (!findings.empty()) {
+    if (format == "jsonl" && !findings_only) {
+      std::cout << FindingsJson(findings, preset.name).dump() << "\n";
+    } else {
+      PrintFindings(findings, *rows, preset.name);
+    }
+  }
+  return 0;
+}
+
+}  // namespace tpsim::cli
