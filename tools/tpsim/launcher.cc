@@ -20,18 +20,19 @@ bool IsCoordinator() {
   return true;
 }
 
-StatusOr<PlanResult> RunDeployment(const ResolvedConfig& cfg) {
+StatusOr<PlanResult> RunDeployment(const ResolvedConfig& cfg, const RunOptions& options) {
 #if TPSIM_HAVE_MPI
-  if (UnderMpi()) return RunRank(cfg, MpiProcessGroup::World());
+  if (UnderMpi()) return RunRank(cfg, MpiProcessGroup::World(), options);
 #else
   if (UnderMpi()) {
     return Status::Unavailable("started under mpirun, but this tpsim was built without MPI");
   }
 #endif
-  return RunDeploymentInProcess(cfg);
+  return RunDeploymentInProcess(cfg, options);
 }
 
-StatusOr<PlanResult> RunDeploymentOnFirstRanks(const ResolvedConfig& cfg) {
+StatusOr<PlanResult> RunDeploymentOnFirstRanks(const ResolvedConfig& cfg,
+                                               const RunOptions& options) {
 #if TPSIM_HAVE_MPI
   if (UnderMpi()) {
     MpiProcessGroup& world = MpiProcessGroup::World();
@@ -42,12 +43,12 @@ StatusOr<PlanResult> RunDeploymentOnFirstRanks(const ResolvedConfig& cfg) {
     }
     TPSIM_ASSIGN_OR_RETURN(std::unique_ptr<MpiProcessGroup> sub, world.SplitFirst(cfg.tp));
     StatusOr<PlanResult> result = PlanResult{};
-    if (sub != nullptr) result = RunRank(cfg, *sub);
+    if (sub != nullptr) result = RunRank(cfg, *sub, options);
     TPSIM_RETURN_IF_ERROR(world.Barrier());
     return result;
   }
 #endif
-  return RunDeployment(cfg);
+  return RunDeployment(cfg, options);
 }
 
 }  // namespace tpsim::cli

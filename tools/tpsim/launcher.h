@@ -16,11 +16,12 @@ bool UnderMpi();
 bool IsCoordinator();
 // Runs cfg's ranks in this process (threads) or as this MPI rank. A world size different from tp is
 // InvalidArgument on every rank, never a hang.
-StatusOr<PlanResult> RunDeployment(const ResolvedConfig& cfg);
+StatusOr<PlanResult> RunDeployment(const ResolvedConfig& cfg, const RunOptions& options = {});
 // For scale/compare: under mpirun the first cfg.tp processes form a sub-communicator and run the
 // deployment (the others wait); world size must be >= tp. Without mpirun: in-process threads.
 // Rank 0 of the world receives the full result.
-StatusOr<PlanResult> RunDeploymentOnFirstRanks(const ResolvedConfig& cfg);
+StatusOr<PlanResult> RunDeploymentOnFirstRanks(const ResolvedConfig& cfg,
+                                               const RunOptions& options = {});
 // Writes DIR/trace.json, DIR/rank<N>.csv and DIR/memory.png for the result's ranks.
 Status WriteTimelines(const PlanResult& result, const std::string& dir);
 

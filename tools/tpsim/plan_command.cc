@@ -22,7 +22,9 @@ int RunPlan(const Args& args) {
   const OutputFlags& out = pc.out;
   StatusOr<ResolvedConfig> cfg = ResolveEngineArgs(pc.engine, pc.configs_dir);
   if (!cfg.ok()) return ReportError("plan", cfg.status());
-  StatusOr<PlanResult> result = RunDeployment(*cfg);
+  RunOptions run_options;
+  run_options.record_timeline = !out.timeline_dir.empty();  // events cost time; only --timeline uses them
+  StatusOr<PlanResult> result = RunDeployment(*cfg, run_options);
   if (!result.ok()) return ReportError("plan", result.status());
   if (!IsCoordinator()) return 0;
   if (!out.timeline_dir.empty()) {

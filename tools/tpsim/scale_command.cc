@@ -60,13 +60,15 @@ StatusOr<std::vector<int>> ParseTpList(const std::string& text) {
 // Runs the deployment at each tp: in-process threads, or under mpirun on a sub-communicator of the
 // first tp processes.
 StatusOr<std::vector<PlanResult>> RunSizes(const EngineArgs& base, const std::vector<int>& tps,
-                                           const std::string& configs) {
+                                           const std::string& configs, bool timelines) {
+  RunOptions options;
+  options.record_timeline = timelines;
   std::vector<PlanResult> out;
   for (int tp : tps) {
     EngineArgs a = base;
     a.tensor_parallel_size = tp;
     TPSIM_ASSIGN_OR_RETURN(ResolvedConfig cfg, ResolveEngineArgs(a, configs));
-    TPSIM_ASSIGN_OR_RETURN(PlanResult r, RunDeploymentOnFirstRanks(cfg));
+    TPSIM_ASSIGN_OR_RETURN(PlanResult r, RunDeploymentOnFirstRanks(cfg, options));
     out.push_back(std::move(r));
   }
   return out;
@@ -108,7 +110,7 @@ int RunScale(const Args& args) {
   std::vector<int> tps;
   if (int rc = Parse("scale", args, "1,2,4", &pc, &tps); rc >= 0) return rc;
   const OutputFlags& out = pc.out;
-  auto results = RunSizes(pc.engine, tps, pc.configs_dir);
+  auto results = RunSizes(pc.engine, tps, pc.configs_dir, !pc.out.timeline_dir.empty());
   if (!results.ok()) return ReportError("scale", results.status());
   if (!IsCoordinator()) return 0;
   if (Status t = WriteSizeTimelines(*results, out.timeline_dir); !t.ok()) return ReportError("scale", t);
@@ -204,7 +206,7 @@ int RunCompare(const Args& args) {
   if (tps.size() != 2) return ReportError("compare", Status::InvalidArgument("--tp-list needs two sizes"));
   const po::variables_map& vm = pc.vm;
   const OutputFlags& out = pc.out;
-  auto results = RunSizes(pc.engine, tps, pc.configs_dir);
+  auto results = RunSizes(pc.engine, tps, pc.configs_dir, !pc.out.timeline_dir.empty());
   if (!results.ok()) return ReportError("compare", results.status());
   if (!IsCoordinator()) return 0;
   if (Status t = WriteSizeTimelines(*results, out.timeline_dir); !t.ok()) return ReportError("compare", t);
