@@ -157,12 +157,16 @@ class Scratch {
     return out;
   }
 
-  // Runs `command` with /bin/sh -c in work/ under the limits (see the file comment).
-  RunResult Shell(const std::string& command, int timeout_s = kDefaultTimeoutS,
+  // Runs `argv` (argv[0] a path) in work/ under the limits (see the file comment).
+  RunResult Spawn(const std::vector<std::string>& argv, int timeout_s = kDefaultTimeoutS,
                   std::int64_t max_rss_bytes = kDefaultMaxRssBytes) const {
     const std::string out_path = (root_ / "io" / "stdout").string();
     const std::string err_path = (root_ / "io" / "stderr").string();
-    const std::string work = Work();  // built before fork: the child only makes system calls
+    // Built before fork: the child only makes system calls.
+    const std::string work = Work();
+    std::vector<char*> cargv;
+    for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
     RunResult r;
     const auto start = std::chrono::steady_clock::now();
     const pid_t pid = fork();
@@ -176,7 +180,7 @@ class Scratch {
       dup2(in, 0);
       dup2(out, 1);
       dup2(err, 2);
-      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      execv(cargv[0], cargv.data());
       _exit(127);
     }
     if (pid < 0) {
@@ -213,17 +217,18 @@ class Scratch {
     return r;
   }
 
-  // Runs the tpsim binary with `args` (each word quoted) in work/.
+  // Runs `command` with /bin/sh -c in work/.
+  RunResult Shell(const std::string& command, int timeout_s = kDefaultTimeoutS,
+                  std::int64_t max_rss_bytes = kDefaultMaxRssBytes) const {
+    return Spawn({"/bin/sh", "-c", command}, timeout_s, max_rss_bytes);
+  }
+
+  // Runs the tpsim binary with `args` in work/ (no shell between).
   RunResult Tpsim(const std::vector<std::string>& args, int timeout_s = kDefaultTimeoutS,
                   std::int64_t max_rss_bytes = kDefaultMaxRssBytes) const {
-    // Appended piece by piece: `" " + ShellQuote(a)` makes GCC 12 warn falsely (-Wrestrict, PR 105329).
-    std::string cmd = "exec ";
-    cmd += ShellQuote(TPSIM_BINARY);
-    for (const std::string& a : args) {
-      cmd += ' ';
-      cmd += ShellQuote(a);
-    }
-    return Shell(cmd, timeout_s, max_rss_bytes);
+    std::vector<std::string> argv = {TPSIM_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Spawn(argv, timeout_s, max_rss_bytes);
   }
 
  private:
