@@ -216,6 +216,14 @@ TEST(KnownBugFilesTest, IniIsAFifo) {
   ExpectRefused(s, {"plan", "--config", s.In("run.ini")}, "", /*timeout_s=*/20);
 }
 
+TEST(KnownBugFilesTest, IniIsAHugeSparseFile) {
+  TPSIM_KNOWN_BUG("--config with a 10 GiB file (one line of NULs) is read without bound");
+  Scratch s;
+  WriteFile(s.In("run.ini"), "tp=2\n");
+  fs::resize_file(s.In("run.ini"), std::uintmax_t{10} << 30);  // sparse
+  ExpectRefused(s, {"plan", "--config", s.In("run.ini")}, "", /*timeout_s=*/30);
+}
+
 // Boost.Program_options 1.74 hangs formatting the message for an invalid line holding its own
 // placeholder (see BoostPlaceholderHang in bad_flags_test.cc).
 TEST(KnownBugFilesTest, IniLineWithBoostPlaceholder) {
@@ -244,6 +252,15 @@ TEST(BadTopologyTest, MalformedFiles) {
 TEST(KnownBugFilesTest, TopologyIsDevZero) {
   TPSIM_KNOWN_BUG("--topology /dev/zero reads without bound (hang, GiB of memory)");
   ExpectRefused({"plan", "--tp", "2", "--topology", "/dev/zero"}, "", /*timeout_s=*/20);
+}
+
+// Also on the topology branch (json_util::ReadFile reads any regular file whole).
+TEST(KnownBugFilesTest, TopologyIsAHugeSparseFile) {
+  TPSIM_KNOWN_BUG("--topology with a 10 GiB file is read whole into memory");
+  Scratch s;
+  WriteFile(s.In("topo.txt"), "\tGPU0\tGPU1\n");
+  fs::resize_file(s.In("topo.txt"), std::uintmax_t{10} << 30);  // sparse
+  ExpectRefused(s, {"plan", "--tp", "2", "--topology", s.In("topo.txt")}, "", /*timeout_s=*/30);
 }
 
 TEST(KnownBugFilesTest, TopologyIsAFifo) {
