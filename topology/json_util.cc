@@ -1,21 +1,22 @@
 #include "topology/json_util.h"
 
+#include "sim/base/input_util.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
 namespace tpsim::json_util {
 
 StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot open '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status::NotFound("cannot read '" + path + "'");
-  return ss.str();
+  // Topology presets, GPU specs and `nvidia-smi topo -m` text are a few KiB; 16 MiB bounds a hostile
+  // or mistaken path (a huge file, a device, a FIFO is refused by InputFile).
+  constexpr std::uint64_t kMaxBytes = 16ull << 20;
+  return ReadWholeFile(path, kMaxBytes);
 }
 
 bool FileExists(const std::string& path) {

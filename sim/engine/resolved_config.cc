@@ -57,7 +57,7 @@ std::vector<std::int64_t> CaptureSizes(const VllmVersion& v, bool v0, std::int64
   } else {
     std::int64_t m;
     if (override_max > 0) {
-      m = override_max;
+      m = std::min(override_max, t);
     } else if (v < VllmVersion{0, 10, 0}) {
       m = 512;
     } else {
@@ -201,15 +201,20 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
       c.chunked_prefill = args.enable_chunked_prefill.value_or(true);
     }
   }
+  // Upper bounds keep every product of these (S x max_model_len, T x hidden bytes, capture lists) far
+  // inside int64 and the replay bounded; they are orders of magnitude above any real deployment.
+  constexpr std::int64_t kMaxNumSeqs = 1 << 20;
+  constexpr std::int64_t kMaxBatchedTokens = 1 << 26;
   c.max_num_seqs = args.max_num_seqs.value_or(s_default);
-  if (c.max_num_seqs < 1) {
-    return Status::InvalidArgument("--max-num-seqs must be positive, got " + S(c.max_num_seqs));
+  if (c.max_num_seqs < 1 || c.max_num_seqs > kMaxNumSeqs) {
+    return Status::InvalidArgument("--max-num-seqs must be between 1 and " + S(kMaxNumSeqs) + ", got " +
+                                   S(c.max_num_seqs));
   }
   if (args.max_num_batched_tokens) {
     c.max_num_batched_tokens = *args.max_num_batched_tokens;
-    if (c.max_num_batched_tokens < 1) {
-      return Status::InvalidArgument("--max-num-batched-tokens must be positive, got " +
-                                     S(c.max_num_batched_tokens));
+    if (c.max_num_batched_tokens < 1 || c.max_num_batched_tokens > kMaxBatchedTokens) {
+      return Status::InvalidArgument("--max-num-batched-tokens must be between 1 and " +
+                                     S(kMaxBatchedTokens) + ", got " + S(c.max_num_batched_tokens));
     }
   } else {
     std::int64_t t = t_default;
@@ -240,6 +245,11 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
   }
   if (args.max_cudagraph_capture_size && *args.max_cudagraph_capture_size < 1) {
     return Status::InvalidArgument("--max-cudagraph-capture-size must be positive");
+  }
+  if (args.max_cudagraph_capture_size && *args.max_cudagraph_capture_size > c.max_num_batched_tokens) {
+    // vLLM never captures a graph larger than a step's token budget.
+    c.warnings.push_back("max_cudagraph_capture_size " + S(*args.max_cudagraph_capture_size) +
+                         " exceeds max_num_batched_tokens; capped to " + S(c.max_num_batched_tokens));
   }
   if (!c.enforce_eager) {
     c.capture_sizes = CaptureSizes(c.version, v0, c.max_num_seqs, c.max_num_batched_tokens,

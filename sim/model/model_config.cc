@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/base/units.h"
-#include "sim/model/input_util.h"
+#include "sim/base/input_util.h"
 #include "sim/model/safetensors.h"
 
 namespace tpsim {

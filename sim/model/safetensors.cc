@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/model/input_util.h"
+#include "sim/base/input_util.h"
 
 namespace tpsim {
 namespace {

@@ -1,5 +1,5 @@
 // What every tpsim fuzz target checks besides "no crash, no sanitizer report": the parsers' own
-// contracts (sim/model/input_util.h, sim/model/safetensors.h, topology/topology.h): an error is a
+// contracts (sim/base/input_util.h, sim/model/safetensors.h, topology/topology.h): an error is a
 // non-empty, one-line message; a success satisfies the invariants the callers rely on. A broken
 // contract aborts with the failed condition on stderr, which libFuzzer records as a crash and saves
 // the input.
@@ -30,7 +30,7 @@ inline void CheckOneLineError(const Status& s) {
   TPSIM_FUZZ_CHECK(m.find('\n') == std::string::npos);
 }
 
-// Stricter, for the readers built on sim/model/input_util.h (OneLine): no control character at all
+// Stricter, for the readers built on sim/base/input_util.h (OneLine): no control character at all
 // (user data is escaped as \n, \t, \xNN).
 inline void CheckEscapedOneLineError(const Status& s) {
   CheckOneLineError(s);

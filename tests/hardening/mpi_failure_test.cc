@@ -138,7 +138,6 @@ TEST_F(MpiFailureTest, WorldSizeMismatchFailsFast) {
 // tools/tpsim/plan_command.cc + launcher.cc: every rank reports the mismatch, so stderr holds one line
 // per rank instead of one (only the coordinator should print; the others exit 2 silently).
 TEST_F(MpiFailureTest, WorldSizeMismatchPrintsOneLine) {
-  TPSIM_KNOWN_BUG("under mpirun -np 2 --tp 4 each rank prints the error (2 lines)");
   RunResult r = scratch_.Shell(MpiRun(2, TpsimPlan(4)), kMpiTimeoutS);
   EXPECT_EQ(r.exit_code, 2) << r.Describe();
   EXPECT_EQ(CountLines(r.err), 1) << r.Describe();

@@ -76,14 +76,12 @@ TEST(PastedCommandTest, WellFormedCommandIsAnswered) {
 // (`--port`) and stray positional words after the model are dropped silently; vLLM's argparse refuses
 // both ("expected one argument", "unrecognized arguments").
 TEST(KnownBugPastedTest, ServerFlagWithoutValueAndStrayWords) {
-  TPSIM_KNOWN_BUG("`-- vllm serve M --port` and `-- vllm serve M extra words` are accepted (exit 0)");
   ExpectRefused(Pasted({"vllm", "serve", kModel, "--port"}), "port");
   ExpectRefused(Pasted({"vllm", "serve", kModel, "extra", "positional"}), "extra");
 }
 
 // Boost.Program_options placeholder hang (BoostPlaceholderHang in bad_flags_test.cc), pasted.
 TEST(KnownBugPastedTest, BoostPlaceholderInPastedValue) {
-  TPSIM_KNOWN_BUG("`-- vllm serve M --max-model-len 1%value%` hangs in Boost's error formatting");
   ExpectRefused(Pasted({"vllm", "serve", kModel, "--max-model-len", "1%value%"}), "", /*timeout_s=*/20);
 }
 

@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include "sim/base/input_util.h"
 
 #include "sim/model/model_config.h"
 
@@ -50,10 +53,16 @@ namespace {
 
 // `vllm serve MODEL --flag value ...` -> tpsim words. vLLM spells flags the same way; only the model
 // positional and the program words need translating.
-std::vector<std::string> TranslatePasted(const std::vector<std::string>& words) {
+StatusOr<std::vector<std::string>> TranslatePasted(const std::vector<std::string>& words) {
   std::vector<std::string> out;
   std::size_t i = 0;
-  if (i < words.size() && (words[i] == "vllm" || words[i].ends_with("/vllm"))) ++i;
+  if (i < words.size() && (words[i] == "vllm" || words[i].ends_with("/vllm"))) {
+    ++i;
+    if (i >= words.size() || words[i] != "serve") {
+      return Status::InvalidArgument("only `vllm serve MODEL ...` can be pasted after --, got `vllm " +
+                                     (i < words.size() ? OneLine(words[i], 40) : std::string()) + "`");
+    }
+  }
   if (i < words.size() && words[i] == "serve") ++i;
   if (i < words.size() && words[i].rfind("-", 0) != 0) {
     out.push_back("--model");
@@ -67,13 +76,32 @@ std::vector<std::string> TranslatePasted(const std::vector<std::string>& words) 
                w == "--no-enable-prefix-caching" || w == "--disable-log-requests") {
       continue;  // flags with no memory effect modelled here
     } else if (w == "--port" || w == "--host" || w == "--served-model-name" || w == "--api-key") {
-      ++i;  // flag with a value, no memory effect
+      // A server flag with a value and no memory effect; vLLM refuses it without one.
+      if (i + 1 >= words.size() || words[i + 1].rfind("--", 0) == 0) {
+        return Status::InvalidArgument("vllm serve: argument " + w + ": expected one argument");
+      }
+      ++i;
+    } else if (w.rfind("-", 0) != 0 && (out.empty() || out.back().rfind("--", 0) != 0)) {
+      // A word that is neither a flag nor a flag's value: vLLM's argparse refuses it.
+      return Status::InvalidArgument("vllm serve: unrecognized arguments: " + OneLine(w, 60));
     } else {
       out.push_back(w);
     }
   }
   return out;
 }
+
+// Boost.Program_options 1.74 formats its error messages by substituting %name% placeholders in a loop
+// that never ends when the user's own text contains such a token; tpsim's flags never need '%', so any
+// word carrying one is refused before Boost sees it.
+Status RefusePercent(const std::string& word, const char* where) {
+  if (word.find('%') == std::string::npos) return Status::Ok();
+  return Status::InvalidArgument(std::string("unexpected '%' in ") + where + ": '" + OneLine(word, 60) +
+                                 "'");
+}
+
+// An INI run file is small text: at most 1 MiB, a regular file (never a FIFO or device).
+constexpr std::uint64_t kMaxConfigFileBytes = 1ull << 20;
 
 }  // namespace
 
@@ -83,11 +111,13 @@ Status ParseFlags(const std::vector<std::string>& args_in, const po::options_des
   for (std::size_t i = 0; i < args_in.size(); ++i) {
     if (args_in[i] == "--") {
       std::vector<std::string> rest(args_in.begin() + static_cast<long>(i) + 1, args_in.end());
-      for (std::string& w : TranslatePasted(rest)) args.push_back(std::move(w));
+      TPSIM_ASSIGN_OR_RETURN(std::vector<std::string> words, TranslatePasted(rest));
+      for (std::string& w : words) args.push_back(std::move(w));
       break;
     }
     args.push_back(args_in[i]);
   }
+  for (const std::string& a : args) TPSIM_RETURN_IF_ERROR(RefusePercent(a, "argument"));
   try {
     po::command_line_parser parser(args);
     parser.options(desc);
@@ -95,13 +125,25 @@ Status ParseFlags(const std::vector<std::string>& args_in, const po::options_des
     po::store(parser.run(), *vm);
     if (vm->count("config")) {
       const std::string path = (*vm)["config"].as<std::string>();
-      std::ifstream in(path);
-      if (!in) return Status::NotFound(path + ": cannot open --config file");
+      TPSIM_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path, kMaxConfigFileBytes));
+      TPSIM_RETURN_IF_ERROR(RefusePercent(text, ("--config " + path).c_str()).WithContext("--config"));
+      std::istringstream in(text);
       po::store(po::parse_config_file(in, desc), *vm);
     }
     po::notify(*vm);
   } catch (const po::error& e) {
-    return Status::InvalidArgument(e.what());
+    return Status::InvalidArgument(OneLine(e.what(), 300));
+  }
+  if (vm->count("tp") && !(*vm)["tensor-parallel-size"].defaulted() &&
+      (*vm)["tp"].as<int>() != (*vm)["tensor-parallel-size"].as<int>()) {
+    return Status::InvalidArgument("--tp and --tensor-parallel-size disagree");
+  }
+  if (vm->count("format")) {
+    const std::string f = (*vm)["format"].as<std::string>();
+    if (f != "text" && f != "json" && f != "jsonl" && f != "csv") {
+      return Status::InvalidArgument("--format must be text, json, jsonl or csv, got '" + OneLine(f, 40) +
+                                     "'");
+    }
   }
   return Status::Ok();
 }
@@ -200,10 +242,7 @@ ParsedCommand ParseCommand(const std::string& cmd, const std::vector<std::string
 }
 
 int ReportError(const std::string& command, const Status& s) {
-  std::string msg = s.message();
-  for (char& c : msg) {
-    if (c == '\n') c = ' ';
-  }
+  const std::string msg = OneLine(s.message(), 2000);
   std::fprintf(stderr, "tpsim %s: %s\n", command.c_str(), msg.c_str());
   return s.ExitCode() == 0 ? 2 : s.ExitCode();
 }

@@ -25,7 +25,10 @@ int RunPlan(const Args& args) {
   RunOptions run_options;
   run_options.record_timeline = !out.timeline_dir.empty();  // events cost time; only --timeline uses them
   StatusOr<PlanResult> result = RunDeployment(*cfg, run_options);
-  if (!result.ok()) return ReportError("plan", result.status());
+  if (!result.ok()) {
+    // Every rank reaches the same verdict (RunRank agrees on failures); one line from the coordinator.
+    return IsCoordinator() ? ReportError("plan", result.status()) : result.status().ExitCode();
+  }
   if (!IsCoordinator()) return 0;
   if (!out.timeline_dir.empty()) {
     Status t = WriteTimelines(*result, out.timeline_dir);

@@ -111,7 +111,9 @@ int RunScale(const Args& args) {
   if (int rc = Parse("scale", args, "1,2,4", &pc, &tps); rc >= 0) return rc;
   const OutputFlags& out = pc.out;
   auto results = RunSizes(pc.engine, tps, pc.configs_dir, !pc.out.timeline_dir.empty());
-  if (!results.ok()) return ReportError("scale", results.status());
+  if (!results.ok()) {
+    return IsCoordinator() ? ReportError("scale", results.status()) : results.status().ExitCode();
+  }
   if (!IsCoordinator()) return 0;
   if (Status t = WriteSizeTimelines(*results, out.timeline_dir); !t.ok()) return ReportError("scale", t);
   const PlanResult& base = results->front();
@@ -206,13 +208,25 @@ int RunCompare(const Args& args) {
   if (tps.size() != 2) return ReportError("compare", Status::InvalidArgument("--tp-list needs two sizes"));
   const po::variables_map& vm = pc.vm;
   const OutputFlags& out = pc.out;
+  if (vm.count("target-context") && vm["target-context"].as<std::int64_t>() < 1) {
+    return ReportError("compare", Status::InvalidArgument("--target-context must be >= 1"));
+  }
+  if (vm.count("target-concurrency")) {
+    const double c = vm["target-concurrency"].as<double>();
+    if (!(c > 0 && c < 1e9)) {
+      return ReportError("compare", Status::InvalidArgument("--target-concurrency must be a positive number"));
+    }
+  }
   auto results = RunSizes(pc.engine, tps, pc.configs_dir, !pc.out.timeline_dir.empty());
-  if (!results.ok()) return ReportError("compare", results.status());
+  if (!results.ok()) {
+    return IsCoordinator() ? ReportError("compare", results.status()) : results.status().ExitCode();
+  }
   if (!IsCoordinator()) return 0;
   if (Status t = WriteSizeTimelines(*results, out.timeline_dir); !t.ok()) return ReportError("compare", t);
   const std::int64_t ctx = vm.count("target-context") ? vm["target-context"].as<std::int64_t>()
                                                        : results->front().cfg.max_model_len;
   const double conc = vm.count("target-concurrency") ? vm["target-concurrency"].as<double>() : 1.0;
+
   nlohmann::json j;
   j["schema"] = "tpsim.compare/1";
   j["deployments"] = nlohmann::json::array();

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/model/input_util.h"
+#include "sim/base/input_util.h"
 #include "sim/model/model_config.h"
 #include "sim/model/safetensors.h"
 #include "tests/sim/model/model_test_util.h"

@@ -1,4 +1,4 @@
-#include "sim/model/input_util.h"
+#include "sim/base/input_util.h"
 
 #include <string>
 

@@ -1,5 +1,5 @@
-// Reading untrusted input (config.json, safetensors headers, index files) without exceptions and with
-// one-line error messages. Shared by model_config.cc and safetensors.cc.
+// Reading untrusted input (config.json, safetensors headers, index files, INI run files, topology
+// files) without exceptions and with one-line error messages.
 //
 // Contract:
 //  * No function here throws; every failure is a Status whose message is a single line (control
@@ -7,8 +7,8 @@
 //  * InputFile never blocks on a FIFO or device: only regular files are accepted.
 //  * ParseJson never recurses on the input's nesting depth (nlohmann's parser keeps an explicit stack),
 //    and DescribeJson prints only scalars, so hostile nesting cannot exhaust the C stack here.
-#ifndef TPSIM_SIM_MODEL_INPUT_UTIL_H_
-#define TPSIM_SIM_MODEL_INPUT_UTIL_H_
+#ifndef TPSIM_SIM_BASE_INPUT_UTIL_H_
+#define TPSIM_SIM_BASE_INPUT_UTIL_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -68,4 +68,4 @@ StatusOr<std::string> ReadWholeFile(const std::string& path, std::uint64_t max_b
 
 }  // namespace tpsim
 
-#endif  // TPSIM_SIM_MODEL_INPUT_UTIL_H_
+#endif  // TPSIM_SIM_BASE_INPUT_UTIL_H_
