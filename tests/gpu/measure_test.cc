@@ -4,6 +4,8 @@
 // finite, and every CUDA graph must be captured.
 #include <gtest/gtest.h>
 
+#include "tests/testing/temp_path.h"
+
 #include <cmath>
 #include <fstream>
 
@@ -26,7 +28,7 @@ constexpr const char* kTinyQwen3Awq = R"({
 class MeasureTest : public testing::GpuTest {};
 
 TEST_F(MeasureTest, Tp1MeasuresEveryPhaseBesideTheSimulation) {
-  const std::string path = ::testing::TempDir() + "tiny_qwen3_awq_config.json";
+  const std::string path = tpsim::testing::TempPath("tiny_qwen3_awq_config.json");
   std::ofstream(path) << kTinyQwen3Awq;
   device_.reset();  // the command opens the device itself
   ::testing::internal::CaptureStdout();

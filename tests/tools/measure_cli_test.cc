@@ -2,6 +2,8 @@
 // (CUDA_VISIBLE_DEVICES is emptied so that a machine with a GPU behaves as one without).
 #include <gtest/gtest.h>
 
+#include "tests/testing/temp_path.h"
+
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -19,7 +21,7 @@ struct CliRun {
 };
 
 CliRun Tpsim(const std::string& args) {
-  const std::string err_path = testing::TempDir() + "tpsim_measure_stderr.txt";
+  const std::string err_path = tpsim::testing::TempPath("tpsim_measure_stderr.txt");
   const std::string cmd = "CUDA_VISIBLE_DEVICES= " + std::string(TPSIM_BINARY) + " " + args + " 2>" + err_path;
   CliRun r;
   FILE* p = popen(cmd.c_str(), "r");

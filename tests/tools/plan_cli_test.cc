@@ -2,6 +2,8 @@
 // golden Qwen3-32B-AWQ on RTX 4090 case (max_model_len 32768).
 #include <gtest/gtest.h>
 
+#include "tests/testing/temp_path.h"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -19,7 +21,7 @@ struct CliRun {
 };
 
 CliRun Tpsim(const std::string& args) {
-  const std::string err_path = testing::TempDir() + "tpsim_stderr.txt";
+  const std::string err_path = tpsim::testing::TempPath("tpsim_stderr.txt");
   const std::string cmd = std::string(TPSIM_BINARY) + " " + args + " 2>" + err_path;
   CliRun r;
   FILE* p = popen(cmd.c_str(), "r");
@@ -97,7 +99,7 @@ TEST(PlanCliTest, PastedVllmCommandEqualsFlags) {
 }
 
 TEST(PlanCliTest, IniConfigSuppliesFlagsAndCommandLineWins) {
-  const std::string ini = testing::TempDir() + "run.ini";
+  const std::string ini = tpsim::testing::TempPath("run.ini");
   std::ofstream(ini) << "tensor-parallel-size = 4\nmax-model-len = 8192\ngpu-memory-utilization = 0.8\n";
   nlohmann::json j = PlanJson("--config " + ini + " --gpu-memory-utilization 0.85");
   EXPECT_EQ(j["inputs"]["tensor_parallel_size"], 4);
@@ -125,7 +127,7 @@ TEST(PlanCliTest, BadInputIsOneLineAndExitTwo) {
 }
 
 TEST(PlanCliTest, TimelineFilesAreWritten) {
-  const std::string dir = testing::TempDir() + "tl";
+  const std::string dir = tpsim::testing::TempPath("tl");
   std::filesystem::remove_all(dir);
   CliRun r = Tpsim("plan --tp 2 --max-model-len 8192 --timeline " + dir);
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -152,7 +154,7 @@ TEST(PlanCliTest, TimelineFilesAreWritten) {
 }
 
 TEST(ScaleCliTest, CompareWritesOneTimelinePerSize) {
-  const std::string dir = testing::TempDir() + "cmp_tl";
+  const std::string dir = tpsim::testing::TempPath("cmp_tl");
   std::filesystem::remove_all(dir);
   CliRun r = Tpsim("compare --max-model-len 8192 --timeline " + dir);
   ASSERT_EQ(r.rc, 0) << r.err;

@@ -7,6 +7,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "tests/testing/temp_path.h"
 #include <nlohmann/json.hpp>
 
 namespace tpsim {
@@ -27,8 +29,8 @@ std::string Slurp(const std::string& path) {
 }
 
 Result Topo(const std::string& args) {
-  const std::string out = ::testing::TempDir() + "tpsim_topo_out.txt";
-  const std::string err = ::testing::TempDir() + "tpsim_topo_err.txt";
+  const std::string out = tpsim::testing::TempPath("tpsim_topo_out.txt");
+  const std::string err = tpsim::testing::TempPath("tpsim_topo_err.txt");
   const std::string cmd = std::string(TPSIM_BINARY) + " topo " + args + " >" + out + " 2>" + err;
   const int rc = std::system(cmd.c_str());
   Result r;
@@ -110,7 +112,7 @@ TEST(TopoCommandTest, TwoNodePresetShowsNet) {
 }
 
 TEST(TopoCommandTest, BadInputIsOneLineOnStderrAndExitTwo) {
-  const std::string bad_file = ::testing::TempDir() + "tpsim_bad_topo.txt";
+  const std::string bad_file = tpsim::testing::TempPath("tpsim_bad_topo.txt");
   {
     std::ofstream out(bad_file);
     out << "\tGPU0\tGPU1\nGPU0\t X \tNVX\nGPU1\tNVX\t X \n";

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/temp_path.h"
+
 #include <cstdio>
 #include <fstream>
 
@@ -234,7 +236,7 @@ TEST(LoadTopologyTest, ReadsNvidiaSmiTextFromAFile) {
 }
 
 TEST(LoadTopologyTest, AnHgxSliceShowingAllLinksBecomesNvswitch) {
-  const std::string path = ::testing::TempDir() + "hgx_slice_topo.txt";
+  const std::string path = tpsim::testing::TempPath("hgx_slice_topo.txt");
   {
     std::ofstream out(path);
     out << "\tGPU0\tGPU1\tCPU Affinity\tNUMA Affinity\nGPU0\t X \tNV18\t0-15\t0\nGPU1\tNV18\t X \t0-15\t0\n";
