@@ -14,7 +14,8 @@ namespace tpsim::testing {
 // TempDir() + name with ".<pid>" before its extension ("run.ini" -> "run.<pid>.ini"): unique to this
 // test process, extension kept.
 inline std::string TempPath(const std::string& name) {
-  const std::string pid = "." + std::to_string(::getpid());
+  std::string pid = std::to_string(::getpid());
+  pid.insert(pid.begin(), '.');
   const std::size_t dot = name.rfind('.');
   if (dot == std::string::npos || dot == 0) return ::testing::TempDir() + name + pid;
   std::string out = ::testing::TempDir();
