@@ -2,6 +2,7 @@
 // (CUDA_VISIBLE_DEVICES is emptied so that a machine with a GPU behaves as one without).
 #include <gtest/gtest.h>
 
+#include "tests/testing/cli_run.h"
 #include "tests/testing/temp_path.h"
 
 #include <array>
@@ -14,25 +15,9 @@
 
 namespace {
 
-struct CliRun {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
+using tpsim::testing::CliRun;
 
-CliRun Tpsim(const std::string& args) {
-  const std::string err_path = tpsim::testing::TempPath("tpsim_measure_stderr.txt");
-  const std::string cmd = "CUDA_VISIBLE_DEVICES= " + std::string(TPSIM_BINARY) + " " + args + " 2>" + err_path;
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  r.rc = WEXITSTATUS(pclose(p));
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
-}
+CliRun Tpsim(const std::string& args) { return tpsim::testing::Tpsim(args, "CUDA_VISIBLE_DEVICES="); }
 
 TEST(MeasureCliTest, WithoutADeviceExitsTwoWithOneLine) {
   for (const char* args : {"measure --tp 1", "measure --tp 4 --json", "measure -- vllm serve Qwen/Qwen3-32B-AWQ"}) {

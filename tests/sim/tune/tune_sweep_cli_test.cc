@@ -2,6 +2,7 @@
 // and one-line errors, presets with findings, and no progress bar when stderr is not a terminal.
 #include <gtest/gtest.h>
 
+#include "tests/testing/cli_run.h"
 #include "tests/testing/temp_path.h"
 
 #include <array>
@@ -17,25 +18,9 @@
 
 namespace {
 
-struct CliRun {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
+using tpsim::testing::CliRun;
 
-CliRun Tpsim(const std::string& args) {
-  const std::string err_path = tpsim::testing::TempPath("tpsim_tune_stderr.txt");
-  const std::string cmd = std::string(TPSIM_BINARY) + " " + args + " 2>" + err_path;
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  r.rc = WEXITSTATUS(pclose(p));
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
-}
+using tpsim::testing::Tpsim;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
