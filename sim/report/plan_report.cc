@@ -134,7 +134,9 @@ std::string RenderPlanText(const PlanResult& r) {
     std::snprintf(buf, sizeof(buf), "%.2fx", r.max_concurrency);
     out << "# GPU KV cache size: " << FormatThousands(r.kv_tokens) << " tokens | Maximum concurrency for "
         << FormatThousands(c.max_model_len) << " tokens per request: " << buf << "\n";
-    out << "# verdict: vLLM starts on all " << c.tp << " cards\n";
+    out << "# verdict: vLLM starts"
+        << (c.tp == 1 ? std::string(" on the card") : " on all " + std::to_string(c.tp) + " cards")
+        << "\n";
   } else {
     out << "# verdict: vLLM would fail (" << r.error_kind << ", rank " << r.error_rank << "): "
         << r.error_message << "\n";
