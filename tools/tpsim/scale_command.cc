@@ -177,9 +177,28 @@ int RunScale(const Args& args) {
                   G(ToGiB(kn->non_torch)) + " GiB) do not divide");
     why.push_back("the KV pool takes whatever the budget leaves, so per-card KV grows with N instead of "
                   "shrinking: each card gives the freed weight bytes to the cache");
-    if (results->back().cfg.tp > 2) {
-      why.push_back("above two PCIe cards vLLM turns its custom all-reduce off and every all-reduce "
-                    "goes through NCCL (on GeForce over host shared memory)");
+    // Between consecutive sizes: what the communication and KV layout did, from the reports.
+    for (std::size_t i = 1; i < results->size(); ++i) {
+      const PlanResult& a = (*results)[i - 1];
+      const PlanResult& b = (*results)[i];
+      if (a.ranks.empty() || b.ranks.empty() || a.cfg.tp == 1) continue;
+      const RankReport& ra = a.ranks.front();
+      const RankReport& rb = b.ranks.front();
+      std::string line = "from " + std::to_string(a.cfg.tp) + " to " + std::to_string(b.cfg.tp) +
+                         " cards: NCCL " + ra.transport + " -> " + rb.transport + ", " +
+                         G(ToGiB(ra.nccl + ra.custom_allreduce)) + " -> " +
+                         G(ToGiB(rb.nccl + rb.custom_allreduce)) + " GiB of communication per card";
+      if (ra.custom_allreduce_on != rb.custom_allreduce_on) {
+        line += "; custom all-reduce " + std::string(rb.custom_allreduce_on ? "turns on" : "turns off") +
+                (rb.custom_allreduce_on ? "" : " (" + rb.custom_allreduce_note + ")");
+      } else if (!rb.custom_allreduce_on) {
+        line += "; custom all-reduce off at both sizes, so every all-reduce goes through NCCL";
+      }
+      const std::int64_t kv_a = std::max<std::int64_t>(1, a.cfg.model.num_kv_heads / a.cfg.tp);
+      const std::int64_t kv_b = std::max<std::int64_t>(1, b.cfg.model.num_kv_heads / b.cfg.tp);
+      line += kv_a == kv_b ? "; KV heads per card stay at " + std::to_string(kv_b) + " (replicated)"
+                           : "; KV heads per card " + std::to_string(kv_a) + " -> " + std::to_string(kv_b);
+      why.push_back(line);
     }
   }
   j["explanation"] = why;
