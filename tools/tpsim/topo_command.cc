@@ -20,6 +20,7 @@
 
 #include "sim/base/status_or.h"
 #include "sim/base/units.h"
+#include "sim/model/model_config.h"
 #include "tools/tpsim/commands.h"
 #include "topology/comm_constants.h"
 #include "topology/comm_memory.h"
@@ -38,11 +39,6 @@ struct TopoArgs {
   bool json = false, disable_custom_all_reduce = false, help = false;
   bool tp_given = false;
 };
-
-std::string DefaultConfigsDir() {
-  if (const char* env = std::getenv("TPSIM_CONFIGS_DIR"); env != nullptr && *env != '\0') return env;
-  return std::string(TPSIM_SOURCE_DIR) + "/configs";
-}
 
 int Fail(const Status& s) {
   std::fprintf(stderr, "tpsim topo: %s\n", s.message().c_str());

@@ -125,22 +125,17 @@ int RunTune(const Args& args) {
                      "tokens per request (default: --max-model-len, else the model's limit)")(
       "target-concurrency", po::value<std::int64_t>()->default_value(1),
       "concurrent requests of that length");
-  po::variables_map vm;
-  Status s = ParseFlags(args, desc, nullptr, &vm);
-  if (!s.ok()) return ReportError("tune", s);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
-  StatusOr<EngineArgs> ea = EngineArgsFromFlags(vm);
-  if (!ea.ok()) return ReportError("tune", ea.status());
-  const OutputFlags out = OutputFromFlags(vm);
+  ParsedCommand pc = ParseCommand("tune", args, desc);
+  if (pc.exit_code >= 0) return pc.exit_code;
+  const po::variables_map& vm = pc.vm;
+  const EngineArgs* ea = &pc.engine;
+  const OutputFlags& out = pc.out;
   if (out.format != "text" && out.format != "json") {
     return ReportError("tune", Status::InvalidArgument("--format must be text or json for tune"));
   }
   // Tune runs every simulation in this process; under mpirun only rank 0 works and prints.
   if (!IsCoordinator()) return 0;
-  const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
+  const std::string& configs = pc.configs_dir;
   StatusOr<ModelConfig> model = LoadModelConfig(ea->model, configs);
   if (!model.ok()) return ReportError("tune", model.status());
   StatusOr<GpuSpec> gpu = LoadGpuSpec(ea->gpu, configs);
