@@ -133,8 +133,9 @@ int RunTune(const Args& args) {
   if (out.format != "text" && out.format != "json") {
     return ReportError("tune", Status::InvalidArgument("--format must be text or json for tune"));
   }
-  // Tune runs every simulation in this process; under mpirun only rank 0 works and prints.
-  if (!IsCoordinator()) return 0;
+  // Tune runs every simulation in this process. Under mpirun every rank does the same work, so that
+  // they end together (no rank waits past the deadline at the last barrier); only rank 0 prints
+  // (process_guard.h).
   const std::string& configs = pc.configs_dir;
   StatusOr<ModelConfig> model = LoadModelConfig(ea->model, configs);
   if (!model.ok()) return ReportError("tune", model.status());
