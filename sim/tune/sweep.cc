@@ -308,7 +308,10 @@ std::string CsvCell(const nlohmann::ordered_json& v) {
 
 std::int64_t SweepGrid::size() const {
   std::int64_t n = 1;
-  for (const GridAxis& a : axes) n *= static_cast<std::int64_t>(a.values.size());
+  for (const GridAxis& a : axes) {
+    // Saturates: fourteen axes of a hundred values would wrap around (to zero rows, "success").
+    if (__builtin_mul_overflow(n, static_cast<std::int64_t>(a.values.size()), &n)) return INT64_MAX;
+  }
   return n;
 }
 

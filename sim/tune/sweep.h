@@ -46,7 +46,8 @@ struct GridAxis {
 struct SweepGrid {
   std::vector<GridAxis> axes;  // in the order written
 
-  // Number of combinations (1 for an empty grid: the base flags alone).
+  // Number of combinations (1 for an empty grid: the base flags alone); INT64_MAX when the product
+  // does not fit.
   std::int64_t size() const;
   // Value index per axis of combination `index`. REQUIRES: 0 <= index < size().
   std::vector<int> Digits(std::int64_t index) const;

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "sim/tune/sweep.h"
@@ -49,8 +50,13 @@ Status Sweep::StreamStrided(std::int64_t first, std::int64_t step, std::int64_t 
     }
   };
   std::vector<std::thread> workers;
-  for (int t = 0; t < jobs; ++t) workers.emplace_back(work);
   Status result;
+  try {
+    for (int t = 0; t < jobs; ++t) workers.emplace_back(work);
+  } catch (const std::system_error& e) {
+    if (workers.empty()) return Status::Internal(std::string("cannot start a sweep worker thread: ") + e.what());
+    // Fewer workers than asked for (a thread limit): the started ones do all the rows.
+  }
   for (std::int64_t k = 0; k < count && result.ok(); ++k) {
     std::unique_lock<std::mutex> lock(mu);
     std::optional<StatusOr<SweepRow>>& slot = slots[static_cast<std::size_t>(k % window)];

@@ -1,8 +1,10 @@
 #include "tools/tpsim/process_guard.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -44,7 +46,12 @@ void WriteFatal(const char* what, const char* detail) {
 void ReportException(std::exception_ptr e) {
   try {
     if (e) std::rethrow_exception(e);
-    WriteFatal("internal error: ", "terminate called without an exception");
+    // std::terminate without an exception in hand: one was in flight (a thread that could not start
+    // leaves the others joinable while the error unwinds), which under a memory or thread limit is
+    // the usual cause.
+    WriteFatal("internal error: ", std::uncaught_exceptions() > 0
+                                       ? "an error while cleaning up after an error (a memory or thread limit?)"
+                                       : "terminate called without an exception");
   } catch (const std::bad_alloc&) {
     WriteFatal("out of memory (std::bad_alloc)", "");
   } catch (const std::exception& x) {
@@ -58,6 +65,14 @@ void ReportException(std::exception_ptr e) {
 [[noreturn]] void OnTerminate() {
   ReportException(std::current_exception());
   ::_exit(1);
+}
+
+// glibc gives each thread that meets a busy heap an arena of its own, reserving 64 MiB of address
+// space each: under an address-space limit (ulimit -v) eight rank threads would exhaust 300 MB while
+// using 14 MB. With such a limit in force, at most two arenas; without one, glibc's default.
+void LimitMallocArenas() {
+  rlimit as;
+  if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) ::mallopt(M_ARENA_MAX, 2);
 }
 
 // The checked buffer behind std::cout while a ProcessGuard lives.
@@ -87,6 +102,7 @@ ProcessGuard::ProcessGuard(int argc, char** argv) {
   std::snprintf(g_prefix, sizeof(g_prefix), "%s: ", command_.c_str());
   std::set_terminate(OnTerminate);
   ::signal(SIGXFSZ, SIG_IGN);
+  LimitMallocArenas();
   stdout_buf_ = std::make_unique<FdStreamBuf>(1, "standard output", ::isatty(1) == 1);
   old_cout_buf_ = std::cout.rdbuf(stdout_buf_.get());
   g_stdout_buf = stdout_buf_.get();

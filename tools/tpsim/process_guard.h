@@ -3,7 +3,8 @@
 //  * Fatal errors are one line and exit 1, never a signal: std::bad_alloc anywhere (also in a worker
 //    thread) is "tpsim <command>: out of memory (std::bad_alloc)", any other uncaught exception
 //    "tpsim <command>: internal error: <what>". SIGXFSZ is ignored, so a file-size limit is a failed
-//    write (reported) rather than a kill.
+//    write (reported) rather than a kill. Under an address-space limit (ulimit -v) malloc keeps to two
+//    arenas, so the limit bounds what tpsim uses rather than what glibc reserves.
 //  * Standard output goes through a checked buffer (sim/report/output_file.h): when a write fails
 //    (full disk, /dev/full, a closed reader) the process exits 1 with one line, never 0 with truncated
 //    output.
