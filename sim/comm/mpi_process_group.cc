@@ -37,7 +37,8 @@ std::string Seconds(int world_rank) {
 class Backoff {
  public:
   void Idle() {
-    if (++idle_ > 64) std::this_thread::sleep_for(std::chrono::microseconds(std::min(2000, 20 * (idle_ - 64))));
+    if (++idle_ <= 64) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(std::min(2000, 20 * (idle_ - 64))));
   }
   void Reset() { idle_ = 0; }
 
@@ -121,7 +122,9 @@ StatusOr<std::unique_ptr<MpiProcessGroup>> MpiProcessGroup::SplitFirst(int size)
 StatusOr<std::vector<std::string>> MpiProcessGroup::Round(const char* what, const std::string& up,
                                                           const Reply& reply) {
   TPSIM_RETURN_IF_ERROR(mpi::PeerLeft());
-  if (up.size() > static_cast<std::size_t>(INT_MAX)) return Status::Internal(std::string(what) + ": payload too large");
+  if (up.size() > static_cast<std::size_t>(INT_MAX)) {
+    return Status::Internal(std::string(what) + ": payload too large");
+  }
   const MPI_Comm comm = CommOf(comm_);
   tag_ = tag_ % kMaxTag + 1;
   const int tag = tag_;
@@ -198,7 +201,10 @@ Status MpiProcessGroup::Barrier() { return Round("barrier", "", nullptr).status(
 StatusOr<std::int64_t> MpiProcessGroup::AllReduce(const char* what, std::int64_t value, bool take_min) {
   const Reply reduce = [take_min](const std::vector<std::string>& ups) {
     std::int64_t m = std::stoll(ups[0]);
-    for (const std::string& s : ups) m = take_min ? std::min<std::int64_t>(m, std::stoll(s)) : std::max<std::int64_t>(m, std::stoll(s));
+    for (const std::string& s : ups) {
+      const std::int64_t v = std::stoll(s);
+      m = take_min ? std::min(m, v) : std::max(m, v);
+    }
     return std::to_string(m);
   };
   TPSIM_ASSIGN_OR_RETURN(std::vector<std::string> got, Round(what, std::to_string(value), reduce));

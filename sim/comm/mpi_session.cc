@@ -35,14 +35,6 @@ int g_left_rank = -1;
 int g_left_code = 0;
 std::string g_left_message;
 
-// This process's rank from the launcher's environment (before MPI_Init); 0 when unknown.
-int RankFromEnvironment() {
-  for (const char* v : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"}) {
-    if (const char* s = std::getenv(v)) return std::atoi(s);
-  }
-  return 0;
-}
-
 void FinalizeAtExit() { (void)Finalize(/*success=*/false); }
 
 std::string Seconds(double s) {
@@ -88,7 +80,7 @@ bool Initialized() {
 }
 
 int WorldRank() {
-  if (!Initialized()) return RankFromEnvironment();
+  if (!Initialized()) return RankFromLauncherEnvironment();
   int r = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &r);
   return r;
@@ -111,12 +103,14 @@ void EndJob(const std::string& message) {
   ::_exit(1);
 }
 
-Watchdog::Watchdog(const std::string& what)
-    : dog_(std::make_unique<tpsim::Watchdog>(
-          g_command + ": rank " + std::to_string(RankFromEnvironment()) + ": " + what + " did not complete within " +
-              Seconds(DeadlineSeconds(RankFromEnvironment())) +
-              " s: a process of the job is stopped, hung or gone; ending the job",
-          DeadlineSeconds(RankFromEnvironment()), g_fatal_fd)) {}
+Watchdog::Watchdog(const std::string& what) {
+  const int rank = RankFromLauncherEnvironment();
+  const double limit = DeadlineSeconds(rank);
+  dog_ = std::make_unique<tpsim::Watchdog>(g_command + ": rank " + std::to_string(rank) + ": " + what +
+                                               " did not complete within " + Seconds(limit) +
+                                               " s: a process of the job is stopped, hung or gone; ending the job",
+                                           limit, g_fatal_fd);
+}
 
 Watchdog::~Watchdog() = default;
 
@@ -204,7 +198,8 @@ int WatchPeersEnd(const std::vector<LocalPeer>& peers) {
       if (ProcessGone(state)) break;
       const bool late = budget.Expired();
       if (ProcessStopped(state) || late) {
-        const std::string line = g_command + ": rank " + std::to_string(p.rank) + " (pid " + std::to_string(p.pid) +
+        const std::string line = g_command + ": rank " + std::to_string(p.rank) + " (pid " +
+                                 std::to_string(p.pid) +
                                  (late ? ") did not end after MPI_Finalize" : ") is stopped after its work was done") +
                                  "; ending the job\n";
         ssize_t ignored = ::write(g_fatal_fd, line.data(), line.size());

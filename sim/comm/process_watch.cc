@@ -43,6 +43,13 @@ bool JobKey(std::string* name, std::string* value) {
 
 }  // namespace
 
+int RankFromLauncherEnvironment() {
+  for (const char* v : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"}) {
+    if (const char* s = std::getenv(v)) return std::atoi(s);
+  }
+  return 0;
+}
+
 char ProcessState(pid_t pid) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));

@@ -11,6 +11,10 @@
 
 namespace tpsim {
 
+// This process's rank as mpirun/PMI put it in the environment (OMPI_COMM_WORLD_RANK, PMI_RANK,
+// PMIX_RANK), known before MPI_Init; 0 when none is set.
+int RankFromLauncherEnvironment();
+
 // The one-letter state of process `pid` ('R', 'S', 'T' stopped, 'Z' zombie, ...); 0 when it is gone.
 char ProcessState(pid_t pid);
 inline bool ProcessGone(char state) { return state == 0 || state == 'Z' || state == 'X'; }

@@ -98,8 +98,8 @@ std::string ChildResult::Describe(double timeout_s) const {
   return s.str();
 }
 
-ChildResult RunChild(const std::vector<std::string>& argv, const std::string& cwd, std::string_view stdin_data,
-                     double timeout_s) {
+ChildResult RunChild(const std::vector<std::string>& argv, const std::string& cwd,
+                     std::string_view stdin_data, double timeout_s) {
   ChildResult r;
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {

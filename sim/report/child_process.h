@@ -26,8 +26,8 @@ struct ChildResult {
 
 // Runs argv[0] (looked up on PATH) with `argv` in directory `cwd`, feeding it `stdin_data`.
 // REQUIRES: argv non-empty, timeout_s > 0.
-ChildResult RunChild(const std::vector<std::string>& argv, const std::string& cwd, std::string_view stdin_data,
-                     double timeout_s);
+ChildResult RunChild(const std::vector<std::string>& argv, const std::string& cwd,
+                     std::string_view stdin_data, double timeout_s);
 
 }  // namespace tpsim
 

@@ -101,7 +101,9 @@ void RemoveOurs(const std::string& dir) {
     }
   }
   ::unlink((dir + "/" + kOutputMarker).c_str());
-  std::sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  // Deepest first.
+  std::sort(dirs.begin(), dirs.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   for (const std::string& d : dirs) ::rmdir((dir + "/" + d).c_str());
   ::rmdir(dir.c_str());
 }
@@ -197,8 +199,8 @@ StatusOr<std::string> OutputDir::StagingPath(const std::string& subdir) {
 
 Status OutputDir::Write(const std::string& rel, std::string_view data) {
   const std::size_t slash = rel.rfind('/');
-  TPSIM_ASSIGN_OR_RETURN(std::string dir, StagingPath(slash == std::string::npos ? "" : rel.substr(0, slash)));
-  (void)dir;
+  const std::string subdir = slash == std::string::npos ? "" : rel.substr(0, slash);
+  TPSIM_RETURN_IF_ERROR(StagingPath(subdir).status());
   TPSIM_RETURN_IF_ERROR(
       WriteNewFile(staging_ + "/" + rel, data, "--timeline " + Quoted(target_) + ": cannot write " + rel));
   Adopt(rel);

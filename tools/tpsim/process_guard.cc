@@ -15,6 +15,8 @@
 #include <new>
 #include <vector>
 
+#include "sim/comm/process_watch.h"
+#include "tools/tpsim/launcher.h"
 #include "tpsim/build_config.h"
 #if TPSIM_HAVE_MPI
 #include "sim/comm/mpi_process_group.h"
@@ -78,17 +80,6 @@ void LimitMallocArenas() {
 // The checked buffer behind std::cout while a ProcessGuard lives.
 FdStreamBuf* g_stdout_buf = nullptr;
 
-bool UnderMpiLauncher() {
-  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_SIZE") != nullptr;
-}
-
-int RankFromEnvironment() {
-  for (const char* v : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"}) {
-    if (const char* s = std::getenv(v)) return std::atoi(s);
-  }
-  return 0;
-}
-
 }  // namespace
 
 Status FlushStdout() {
@@ -106,7 +97,7 @@ ProcessGuard::ProcessGuard(int argc, char** argv) {
   stdout_buf_ = std::make_unique<FdStreamBuf>(1, "standard output", ::isatty(1) == 1);
   old_cout_buf_ = std::cout.rdbuf(stdout_buf_.get());
   g_stdout_buf = stdout_buf_.get();
-  under_mpi_ = UnderMpiLauncher();
+  under_mpi_ = UnderMpi();
   if (under_mpi_) StartMpi(argc, argv);
 }
 
@@ -117,7 +108,7 @@ ProcessGuard::~ProcessGuard() {
 }
 
 void ProcessGuard::SilenceThisRank() {
-  const int rank = RankFromEnvironment();
+  const int rank = RankFromLauncherEnvironment();
   if (rank == 0) return;
   std::snprintf(g_prefix, sizeof(g_prefix), "%s (rank %d): ", command_.c_str(), rank);
   g_fatal_fd = ::dup(2);
