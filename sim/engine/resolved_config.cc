@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "sim/engine/engine_flag_table.h"
+
 namespace tpsim {
 
 namespace {
@@ -86,39 +88,24 @@ StatusOr<ResolvedConfig> ResolveEngineArgs(const EngineArgs& args, const std::st
 
 StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelConfig& model,
                                           const GpuSpec& gpu_in, const std::string& configs_dir) {
+  TPSIM_RETURN_IF_ERROR(ValidateEngineArgs(args));  // every flag's range (engine_flag_table.h)
   ResolvedConfig c;
   c.args = args;
   c.model = model;
   c.gpu = gpu_in;
   if (args.gpu_memory_total_gib) {
     const double g = *args.gpu_memory_total_gib;
-    if (!(g > 0.5 && g < 4096)) {
-      return Status::InvalidArgument("--gpu-memory-total-gib must be in (0.5, 4096), got " +
-                                     std::to_string(g));
-    }
     c.gpu.total_memory_bytes = static_cast<Bytes>(std::llround(g * static_cast<double>(kGiB)));
   }
   TPSIM_ASSIGN_OR_RETURN(c.version, ParseSupportedVllmVersion(args.vllm_version));
   TPSIM_ASSIGN_OR_RETURN(c.era, EraOf(c.version, c.gpu.compute_capability()));
   const bool v0 = c.era == VllmEra::kV0;
 
-  if (args.tensor_parallel_size < 1 || args.tensor_parallel_size > 64) {
-    return Status::InvalidArgument("--tensor-parallel-size must be between 1 and 64, got " +
-                                   S(args.tensor_parallel_size));
-  }
   c.tp = args.tensor_parallel_size;
-  if (args.usage_context != "serve" && args.usage_context != "llm") {
-    return Status::InvalidArgument("--usage-context must be 'serve' or 'llm', got '" +
-                                   args.usage_context + "'");
-  }
 
   // Utilization.
   const double default_u = c.version >= VllmVersion{0, 20, 0} ? 0.92 : 0.90;
   c.gpu_memory_utilization = args.gpu_memory_utilization.value_or(default_u);
-  if (!(c.gpu_memory_utilization > 0.0 && c.gpu_memory_utilization <= 1.0)) {
-    return Status::InvalidArgument("GPU memory utilization must be within (0, 1]. Got " +
-                                   std::to_string(c.gpu_memory_utilization) + ".");
-  }
 
   // Quantization method and dtype.
   const int marlin_min_cc = c.version >= VllmVersion{0, 14, 0} ? 75 : 80;  // PR #31008 (2025-12-19)
@@ -161,22 +148,12 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
     c.kv_dtype = DType::kF8E5M2;
   } else if (kvd == "bfloat16" || kvd == "float16" || kvd == "half") {
     TPSIM_ASSIGN_OR_RETURN(c.kv_dtype, ParseTorchDType(kvd));
-  } else {
-    return Status::InvalidArgument("invalid --kv-cache-dtype '" + kvd +
-                                   "' (choose from auto, bfloat16, fp8, fp8_e4m3, fp8_e5m2)");
   }
   c.block_size = args.block_size.value_or(16);
-  if (c.block_size < 1 || c.block_size > 256 || (c.block_size & (c.block_size - 1)) != 0) {
-    return Status::InvalidArgument("--block-size must be a power of two between 1 and 256, got " +
-                                   S(c.block_size));
-  }
 
   // Context length.
   const std::int64_t derived = model.max_position_embeddings;
   c.max_model_len = args.max_model_len.value_or(derived);
-  if (c.max_model_len < 1) {
-    return Status::InvalidArgument("--max-model-len must be positive, got " + S(c.max_model_len));
-  }
   if (c.max_model_len > derived) {
     return Status::InvalidArgument(
         "User-specified max_model_len (" + S(c.max_model_len) + ") is greater than the derived "
@@ -201,21 +178,9 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
       c.chunked_prefill = args.enable_chunked_prefill.value_or(true);
     }
   }
-  // Upper bounds keep every product of these (S x max_model_len, T x hidden bytes, capture lists) far
-  // inside int64 and the replay bounded; they are orders of magnitude above any real deployment.
-  constexpr std::int64_t kMaxNumSeqs = 1 << 20;
-  constexpr std::int64_t kMaxBatchedTokens = 1 << 26;
   c.max_num_seqs = args.max_num_seqs.value_or(s_default);
-  if (c.max_num_seqs < 1 || c.max_num_seqs > kMaxNumSeqs) {
-    return Status::InvalidArgument("--max-num-seqs must be between 1 and " + S(kMaxNumSeqs) + ", got " +
-                                   S(c.max_num_seqs));
-  }
   if (args.max_num_batched_tokens) {
     c.max_num_batched_tokens = *args.max_num_batched_tokens;
-    if (c.max_num_batched_tokens < 1 || c.max_num_batched_tokens > kMaxBatchedTokens) {
-      return Status::InvalidArgument("--max-num-batched-tokens must be between 1 and " +
-                                     S(kMaxBatchedTokens) + ", got " + S(c.max_num_batched_tokens));
-    }
   } else {
     std::int64_t t = t_default;
     if (!v0 && !c.chunked_prefill) t = std::max(c.max_model_len, t);
@@ -240,12 +205,6 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
 
   // CUDA graphs (§4).
   c.enforce_eager = args.enforce_eager;
-  if (args.kv_cache_memory && *args.kv_cache_memory < 0) {
-    return Status::InvalidArgument("--kv-cache-memory must be non-negative");
-  }
-  if (args.max_cudagraph_capture_size && *args.max_cudagraph_capture_size < 1) {
-    return Status::InvalidArgument("--max-cudagraph-capture-size must be positive");
-  }
   if (args.max_cudagraph_capture_size && *args.max_cudagraph_capture_size > c.max_num_batched_tokens) {
     // vLLM never captures a graph larger than a step's token budget.
     c.warnings.push_back("max_cudagraph_capture_size " + S(*args.max_cudagraph_capture_size) +

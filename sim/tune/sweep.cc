@@ -10,9 +10,11 @@
 #include <thread>
 
 #include "sim/coord/deployment.h"
+#include "sim/engine/engine_flag_table.h"
 #include "sim/engine/resolved_config.h"
 #include "sim/engine/vllm_version.h"
 #include "sim/model/dtype.h"
+#include "sim/report/csv_writer.h"
 #include "sim/report/plan_report.h"
 #include "sim/shard/linear_method.h"
 
@@ -20,190 +22,19 @@ namespace tpsim {
 
 namespace {
 
-// ---- Values ---------------------------------------------------------------------------------------
+// ---- Grid keys -----------------------------------------------------------------------------------
 
-StatusOr<std::int64_t> ParseInt(const std::string& key, const std::string& v, std::int64_t lo,
-                                std::int64_t hi) {
-  std::int64_t out = 0;
-  std::size_t pos = 0;
-  try {
-    out = std::stoll(v, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  if (pos == 0 || pos != v.size() || out < lo || out > hi) {
-    return Status::InvalidArgument("invalid value '" + v + "' for " + key + " (an integer in [" +
-                                   std::to_string(lo) + ", " + std::to_string(hi) + "])");
-  }
-  return out;
+// The engine flag a grid key names: any stored flag of the table, by name, alias ("tp") or with '_'.
+const EngineFlag* GridFlag(const std::string& key) {
+  const EngineFlag* f = EngineFlags().Find(key);
+  return f != nullptr && f->stored() && f->usable(flags::kInGrid) ? f : nullptr;
 }
 
-StatusOr<double> ParseDouble(const std::string& key, const std::string& v, double lo_excl,
-                             double hi_incl) {
-  double out = 0;
-  std::size_t pos = 0;
-  try {
-    out = std::stod(v, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  if (pos == 0 || pos != v.size() || !(out > lo_excl && out <= hi_incl)) {
-    std::ostringstream range;
-    range << "(" << lo_excl << ", " << hi_incl << "]";
-    return Status::InvalidArgument("invalid value '" + v + "' for " + key + " (a number in " +
-                                   range.str() + ")");
-  }
-  return out;
-}
-
-StatusOr<bool> ParseBool(const std::string& key, const std::string& v) {
-  if (v == "1" || v == "true" || v == "True") return true;
-  if (v == "0" || v == "false" || v == "False") return false;
-  return Status::InvalidArgument("invalid value '" + v + "' for " + key + " (0, 1, true or false)");
-}
-
-Status OneOf(const std::string& key, const std::string& v, std::initializer_list<const char*> allowed) {
-  std::string list;
-  for (const char* a : allowed) {
-    if (v == a) return Status::Ok();
-    list += (list.empty() ? "" : ", ") + std::string(a);
-  }
-  return Status::InvalidArgument("invalid value '" + v + "' for " + key + " (one of " + list + ")");
-}
-
-// "8GiB", "512MiB", "1073741824".
-StatusOr<Bytes> ParseBytes(const std::string& key, const std::string& v) {
-  std::size_t pos = 0;
-  double x = 0;
-  try {
-    x = std::stod(v, &pos);
-  } catch (...) {
-    pos = 0;
-  }
-  const std::string unit = pos == 0 ? "?" : v.substr(pos);
-  double mul = 0;
-  if (unit.empty() || unit == "B") mul = 1;
-  if (unit == "KiB" || unit == "K") mul = static_cast<double>(kKiB);
-  if (unit == "MiB" || unit == "M") mul = static_cast<double>(kMiB);
-  if (unit == "GiB" || unit == "G") mul = static_cast<double>(kGiB);
-  if (mul == 0 || !(x >= 0) || x * mul > 9.0e18) {
-    return Status::InvalidArgument("invalid value '" + v + "' for " + key +
-                                   " (bytes, optionally with KiB, MiB or GiB)");
-  }
-  return static_cast<Bytes>(std::llround(x * mul));
-}
-
-std::string Canonical(std::string key) {
+// The canonical spelling of a grid key: vLLM's name with underscores ("tensor_parallel_size").
+std::string CanonicalKey(const EngineFlag& f) {
+  std::string key(f.name);
   std::replace(key.begin(), key.end(), '-', '_');
-  if (key == "tp") key = "tensor_parallel_size";
   return key;
-}
-
-using Setter = Status (*)(const std::string& key, const std::string& v, EngineArgs* a);
-
-const std::map<std::string, Setter>& Setters() {
-  static const std::map<std::string, Setter> kSetters = {
-      {"model", [](const std::string&, const std::string& v, EngineArgs* a) {
-         a->model = v;
-         return Status::Ok();
-       }},
-      {"gpu", [](const std::string&, const std::string& v, EngineArgs* a) {
-         a->gpu = v;
-         return Status::Ok();
-       }},
-      {"gpu_memory_total_gib", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->gpu_memory_total_gib, ParseDouble(k, v, 0.5, 4096));
-         return Status::Ok();
-       }},
-      {"topology", [](const std::string&, const std::string& v, EngineArgs* a) {
-         a->topology = v;
-         return Status::Ok();
-       }},
-      {"tensor_parallel_size", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(std::int64_t tp, ParseInt(k, v, 1, 64));
-         a->tensor_parallel_size = static_cast<int>(tp);
-         return Status::Ok();
-       }},
-      {"vllm_version", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         StatusOr<VllmVersion> parsed = ParseVllmVersion(v);
-         if (!parsed.ok()) return Status::InvalidArgument("invalid value '" + v + "' for " + k);
-         a->vllm_version = v;
-         return Status::Ok();
-       }},
-      {"usage_context", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_RETURN_IF_ERROR(OneOf(k, v, {"serve", "llm"}));
-         a->usage_context = v;
-         return Status::Ok();
-       }},
-      {"gpu_memory_utilization", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->gpu_memory_utilization, ParseDouble(k, v, 0.0, 1.0));
-         return Status::Ok();
-       }},
-      {"max_model_len", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->max_model_len, ParseInt(k, v, 1, std::int64_t{1} << 40));
-         return Status::Ok();
-       }},
-      {"max_num_seqs", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->max_num_seqs, ParseInt(k, v, 1, std::int64_t{1} << 40));
-         return Status::Ok();
-       }},
-      {"max_num_batched_tokens", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->max_num_batched_tokens, ParseInt(k, v, 1, std::int64_t{1} << 40));
-         return Status::Ok();
-       }},
-      {"enforce_eager", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->enforce_eager, ParseBool(k, v));
-         return Status::Ok();
-       }},
-      {"quantization", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_RETURN_IF_ERROR(OneOf(k, v, {"auto", "awq", "awq_marlin", "marlin", "gptq", "gptq_marlin",
-                                            "fp8", "compressed-tensors"}));
-         a->quantization = v == "auto" ? "" : v;
-         return Status::Ok();
-       }},
-      {"dtype", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_RETURN_IF_ERROR(OneOf(k, v, {"auto", "float16", "half", "bfloat16", "float32"}));
-         a->dtype = v;
-         return Status::Ok();
-       }},
-      {"kv_cache_dtype", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_RETURN_IF_ERROR(
-             OneOf(k, v, {"auto", "fp8", "fp8_e4m3", "fp8_e5m2", "bfloat16", "float16", "half"}));
-         a->kv_cache_dtype = v;
-         return Status::Ok();
-       }},
-      {"block_size", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(std::int64_t b, ParseInt(k, v, 1, 256));
-         if ((b & (b - 1)) != 0) {
-           return Status::InvalidArgument("invalid value '" + v + "' for " + k +
-                                          " (a power of two between 1 and 256)");
-         }
-         a->block_size = static_cast<int>(b);
-         return Status::Ok();
-       }},
-      {"enable_chunked_prefill", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->enable_chunked_prefill, ParseBool(k, v));
-         return Status::Ok();
-       }},
-      {"disable_custom_all_reduce", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->disable_custom_all_reduce, ParseBool(k, v));
-         return Status::Ok();
-       }},
-      {"kv_cache_memory", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->kv_cache_memory, ParseBytes(k, v));
-         return Status::Ok();
-       }},
-      {"max_cudagraph_capture_size", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(std::int64_t s, ParseInt(k, v, 1, 1 << 20));
-         a->max_cudagraph_capture_size = static_cast<int>(s);
-         return Status::Ok();
-       }},
-      {"estimate_cudagraphs", [](const std::string& k, const std::string& v, EngineArgs* a) {
-         TPSIM_ASSIGN_OR_RETURN(a->estimate_cudagraphs_env, ParseBool(k, v));
-         return Status::Ok();
-       }},
-  };
-  return kSetters;
 }
 
 // ---- Rows -----------------------------------------------------------------------------------------
@@ -284,24 +115,6 @@ SweepRow RowFromPlan(std::int64_t index, const PlanResult& r) {
   X(kv_cache_gib) X(num_blocks) X(kv_tokens) X(max_concurrency) X(cudagraph_gib)                \
   X(peak_used_gib) X(final_used_gib) X(error_message)
 
-std::string CsvCell(const nlohmann::ordered_json& v) {
-  std::string s;
-  if (v.is_string()) {
-    s = v.get<std::string>();
-  } else if (v.is_boolean()) {
-    s = v.get<bool>() ? "1" : "0";
-  } else {
-    s = v.dump();
-  }
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
-
 }  // namespace
 
 // ---- Grid -----------------------------------------------------------------------------------------
@@ -327,20 +140,23 @@ std::vector<int> SweepGrid::Digits(std::int64_t index) const {
 
 std::vector<std::string> GridKeys() {
   std::vector<std::string> keys;
-  for (const auto& [k, setter] : Setters()) keys.push_back(k);
+  for (const EngineFlag& f : EngineFlags().specs()) {
+    if (f.stored() && f.usable(flags::kInGrid)) keys.push_back(CanonicalKey(f));
+  }
+  std::sort(keys.begin(), keys.end());
   return keys;
 }
 
-Status ApplyGridValue(const std::string& key_in, const std::string& value, EngineArgs* args) {
-  const std::string key = Canonical(key_in);
-  auto it = Setters().find(key);
-  if (it == Setters().end()) {
+Status ApplyGridValue(const std::string& key, const std::string& value, EngineArgs* args) {
+  const EngineFlag* f = GridFlag(key);
+  if (f == nullptr) {
     std::string known;
     for (const std::string& k : GridKeys()) known += (known.empty() ? "" : ", ") + k;
-    return Status::InvalidArgument("unknown grid key '" + key_in + "' (known: tp, " + known + ")");
+    return Status::InvalidArgument("unknown grid key '" + key + "' (known: tp, " + known + ")");
   }
-  if (value.empty()) return Status::InvalidArgument("empty value for grid key '" + key_in + "'");
-  return it->second(key, value, args);
+  if (value.empty()) return Status::InvalidArgument("empty value for grid key '" + key + "'");
+  TPSIM_RETURN_IF_ERROR(flags::ApplyText(*f, "grid key '" + key + "'", value, args));
+  return flags::ValidateFlag(*f, *args);
 }
 
 StatusOr<SweepGrid> ParseGrid(const std::string& text) {
@@ -354,7 +170,8 @@ StatusOr<SweepGrid> ParseGrid(const std::string& text) {
       return Status::InvalidArgument("grid word '" + word + "' is not KEY=V1,V2,...");
     }
     GridAxis axis;
-    axis.key = Canonical(word.substr(0, eq));
+    const EngineFlag* flag = GridFlag(word.substr(0, eq));
+    axis.key = flag != nullptr ? CanonicalKey(*flag) : word.substr(0, eq);
     if (!seen.insert(axis.key).second) {
       return Status::InvalidArgument("grid key '" + word.substr(0, eq) + "' given twice");
     }
@@ -413,7 +230,7 @@ std::string SweepRowToCsv(const SweepRow& row) {
   for (const auto& [key, value] : j.items()) {
     if (!first) out += ',';
     first = false;
-    out += CsvCell(value);
+    out += CsvCell(value);  // csv_writer.h
   }
   return out;
 }

@@ -46,17 +46,19 @@ inline bool OutsideWorkingTree(const std::string& path) {
 inline void ResolveAndCheck(const std::vector<std::string>& args) {
   namespace po = boost::program_options;
   po::options_description desc;
+  const cli::OutputOptions output{.formats = {"text", "json", "csv"}, .json_flag = true, .timeline = true};
   cli::AddEngineFlags(&desc);
-  cli::AddOutputFlags(&desc);
-  po::variables_map vm;
-  if (!cli::ParseFlags(args, desc, nullptr, &vm).ok()) return;
-  for (const char* key : {"model", "topology", "configs-dir"}) {
-    if (vm.count(key) && OutsideWorkingTree(vm[key].as<std::string>())) return;
-  }
-  StatusOr<EngineArgs> ea = cli::EngineArgsFromFlags(vm);
+  cli::AddOutputFlags(&desc, output);
+  cli::ParsedFlags parsed;
+  if (!cli::ParseFlags(args, desc, &parsed).ok()) return;
+  StatusOr<EngineArgs> ea = cli::EngineArgsFromFlags(parsed);
   if (!ea.ok()) return;
-  const cli::OutputFlags out = cli::OutputFromFlags(vm);
-  const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
+  StatusOr<cli::OutputFlags> out = cli::OutputFromFlags(parsed.vm, output);
+  if (!out.ok()) return;
+  for (const std::string* path : {&ea->model, &ea->topology, &out->configs_dir}) {
+    if (OutsideWorkingTree(*path)) return;
+  }
+  const std::string configs = out->configs_dir.empty() ? DefaultConfigsDir() : out->configs_dir;
   StatusOr<ResolvedConfig> cfg = ResolveEngineArgs(*ea, configs);
   if (!cfg.ok()) {
     CheckOneLineError(cfg.status());

@@ -111,6 +111,27 @@ const BadFlagCase kBadFlags[] = {
     {"ScaleTpNotANumber", {"scale", "--tp-list", "1,x"}, "'x'"},
     {"ScaleTpOverflow", {"scale", "--tp-list", "1,99999999999"}, "99999999999"},
     {"ScaleTpEmpty", {"scale", "--tp-list", ""}, "tp-list"},
+    // Nothing silently ignored (issue 13): stray words, values after switches, flags a command
+    // cannot honour, releases plan refuses.
+    {"StrayWord", {"plan", "--max-model-len", "8192", "extra"}, "unrecognized arguments: extra"},
+    {"StrayWordTune", {"tune", "extra"}, "unrecognized arguments: extra"},
+    {"StrayWordTopo", {"topo", "--gpu", "rtx4090", "--num-gpus", "2", "extra"}, "unrecognized arguments"},
+    {"SwitchGivenAWord", {"plan", "--enforce-eager", "false"}, "--no-enforce-eager"},
+    {"SwitchGivenAValue", {"plan", "--disable-custom-all-reduce=true"}, "disable-custom-all-reduce"},
+    {"SwitchAndItsNoForm", {"plan", "--enforce-eager", "--no-enforce-eager"}, "disagree"},
+    {"BinaryCountWithFraction", {"plan", "--max-model-len", "1.5K"}, "Decimals are not allowed"},
+    {"CountOfNothing", {"plan", "--max-num-batched-tokens", "k"}, "max-num-batched-tokens"},
+    {"KvCacheMemoryDecimalGigabytes", {"plan", "--kv-cache-memory", "8GB"}, "8GB"},
+    {"DtypeNotAChoice", {"plan", "--dtype", "fp16"}, "choose from auto, half"},
+    {"FormatCsvOnTune", {"tune", "--format", "csv"}, "--format"},
+    {"FormatCsvOnCompare", {"compare", "--format", "csv"}, "--format"},
+    {"JsonAgainstFormat", {"plan", "--json", "--format", "text"}, "disagree"},
+    {"TimelineOnTune", {"tune", "--timeline", "x"}, "timeline"},
+    {"TimelineOnShard", {"shard", "--timeline", "x"}, "timeline"},
+    {"TpOnScale", {"scale", "--tp", "2"}, "--tp-list"},
+    {"TuneUnsupportedRelease", {"tune", "--vllm-version", "0.5.0"}, "0.5.0"},
+    {"SweepUnsupportedRelease", {"sweep", "--grid", "vllm_version=0.5.0"}, "0.5.0"},
+    {"SweepBaseAlsoInGrid", {"sweep", "--max-model-len", "8192", "--grid", "max_model_len=4096"}, "grid key"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Hardening, BadFlagTest, testing::ValuesIn(kBadFlags),
@@ -164,6 +185,19 @@ TEST(ExtremeValuesTest, LargestTpThatIsAllowedIsAnsweredOrRefused) {
 
 TEST(ExtremeValuesTest, OneTokenContext) {
   ExpectAnswerOrRefusal({"--max-model-len", "1", "--max-num-seqs", "1", "--max-num-batched-tokens", "1"});
+}
+
+// An empty --timeline is refused (not read as "no timeline"); a nested INI file is refused.
+TEST(NothingIgnoredTest, EmptyTimelineAndNestedConfig) {
+  Scratch s;
+  RunResult r = s.Tpsim({"plan", "--timeline", ""});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_EQ(CountLines(r.err), 1) << r.Describe();
+  EXPECT_NE(r.err.find("--timeline needs a directory"), std::string::npos) << r.Describe();
+  EXPECT_EQ(r.out, "");
+  WriteFile(s.In("inner.ini"), "max-model-len = 8192\n");
+  WriteFile(s.In("outer.ini"), "config = " + s.In("inner.ini") + "\n");
+  ExpectRefused(s, {"plan", "--config", s.In("outer.ini")}, "cannot load another");
 }
 
 // ---- Cases that fail today (reported; see the file comment of cli_harness.h).

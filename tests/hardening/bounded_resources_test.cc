@@ -111,6 +111,21 @@ TEST(SweepStreamingTest, TenMillionCombinationsStream) {
   for (std::size_t i = 0; i < idx.size(); ++i) ASSERT_EQ(idx[i], static_cast<long long>(i));
 }
 
+// Fourteen axes whose product does not fit in 64 bits: refused as too large (it used to wrap around to
+// zero rows and exit 0).
+TEST(SweepStreamingTest, OverflowingGridIsRefused) {
+  const std::string v100 = Sequence(1, 100), v4 = "0,1,true,false";
+  std::string util;
+  for (int i = 1; i <= 99; ++i) util += (i > 1 ? ",0." : "0.") + std::string(i < 10 ? "0" : "") + std::to_string(i);
+  ExpectRefused({"sweep", "--grid",
+                 "max_model_len=" + v100 + " max_num_seqs=" + v100 + " max_num_batched_tokens=" + v100 +
+                     " max_cudagraph_capture_size=" + v100 + " gpu_memory_total_gib=" + v100 + " tp=" +
+                     Sequence(1, 64) + " block_size=1,2,4,8,16,32,64,128,256 enforce_eager=" + v4 +
+                     " enable_chunked_prefill=" + v4 + " disable_custom_all_reduce=" + v4 +
+                     " estimate_cudagraphs=" + v4 + " gpu_memory_utilization=" + util + " kv_cache_memory=" + v100},
+                "at most 100,000,000");
+}
+
 // Progress goes to stderr when it is a terminal and never otherwise.
 TEST(SweepStreamingTest, ProgressOnlyOnATerminal) {
   Scratch s;

@@ -62,6 +62,32 @@ TEST(PastedCommandTest, VeryLongGarbageEndsQuickly) {
   ExpectRefused(Pasted({"vllm", "serve", kModel, "--" + std::string(100000, 'x')}));
 }
 
+// Booleans as vLLM's argparse reads them (BooleanOptionalAction): a word after a switch is a stray
+// argument, `=value` on a switch is refused, a value flag followed by another flag has no value.
+TEST(PastedCommandTest, SwitchesTakeNoValues) {
+  ExpectRefused(Pasted({"vllm", "serve", kModel, "--enforce-eager", "false"}), "unrecognized arguments: false");
+  ExpectRefused(Pasted({"vllm", "serve", kModel, "--trust-remote-code=1"}), "ignored explicit argument '1'");
+  ExpectRefused(Pasted({"vllm", "serve", kModel, "--enable-prefix-caching", "true"}), "unrecognized arguments");
+  ExpectRefused(Pasted({"vllm", "serve", kModel, "-tp", "--enforce-eager"}),
+                "argument --tensor-parallel-size/-tp: expected one argument");
+  ExpectRefused(Pasted({"vllm", "serve", kModel, "--host", "--port", "8000"}), "argument --host: expected one argument");
+}
+
+TEST(PastedCommandTest, VllmFormsAreAnswered) {
+  for (const std::vector<std::string>& words :
+       {std::vector<std::string>{"vllm", "serve", kModel, "-tp=2", "--max-model-len=8k", "--no-enable-prefix-caching"},
+        std::vector<std::string>{"vllm", "serve", kModel, "--tensor-parallel-size", "2", "--max-model-len", "8000",
+                                 "--no-enforce-eager", "--host", "0.0.0.0"}}) {
+    Scratch s;
+    std::vector<std::string> args = {"plan", "--json", "--"};
+    args.insert(args.end(), words.begin(), words.end());
+    RunResult r = s.Tpsim(args);
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    EXPECT_NE(r.out.find("\"max_model_len\": 8000"), std::string::npos) << r.out.substr(0, 400);
+    EXPECT_NE(r.out.find("\"tensor_parallel_size\": 2"), std::string::npos);
+  }
+}
+
 // The good case of the same path, so that the refusals above cannot pass for a wrong reason.
 TEST(PastedCommandTest, WellFormedCommandIsAnswered) {
   Scratch s;

@@ -56,28 +56,26 @@ int LocalRank() {
 
 int RunMeasure(const Args& args) {
   po::options_description desc("tpsim measure [flags] [-- vllm serve MODEL --vllm-flags...]");
+  CommandOptions command;
+  command.output.timeline = true;  // the measured run's timelines
   AddEngineFlags(&desc);
-  AddOutputFlags(&desc);
+  AddOutputFlags(&desc, command.output);
   AddMeasureFlags(&desc);
-  po::variables_map vm;
-  Status s = ParseFlags(args, desc, nullptr, &vm);
-  if (!s.ok()) return ReportError("measure", s);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  // Every flag is read and checked before looking for a device, as `tpsim plan` checks them.
+  ParsedCommand pc = ParseCommand("measure", args, desc, command);
+  if (pc.exit_code >= 0) return pc.exit_code;
 #if !TPSIM_HAVE_CUDA
   std::fputs(kNoCuda, stderr);
   return 2;
 #else
+  const po::variables_map& vm = pc.vm;
   const int devices = CudaDeviceCount();
   if (devices == 0) {
     std::fputs(kNoDevice, stderr);
     return 2;
   }
-  StatusOr<EngineArgs> ea = EngineArgsFromFlags(vm);
-  if (!ea.ok()) return ReportError("measure", ea.status());
-  const OutputFlags out = OutputFromFlags(vm);
+  EngineArgs* ea = &pc.engine;
+  const OutputFlags& out = pc.out;
   MeasureOptions opts;
   opts.device_ordinal = vm.count("device") ? vm["device"].as<int>() : LocalRank();
   opts.seed = vm["seed"].as<std::uint64_t>();
@@ -129,8 +127,7 @@ int RunMeasure(const Args& args) {
     if (!agreed.ok()) return ReportError("measure", agreed.status());
     ea->gpu_memory_total_gib = ToGiB(std::stoll(*agreed));
   }
-  const std::string configs = out.configs_dir.empty() ? DefaultConfigsDir() : out.configs_dir;
-  StatusOr<ResolvedConfig> cfg = ResolveEngineArgs(*ea, configs);
+  StatusOr<ResolvedConfig> cfg = ResolveEngineArgs(*ea, pc.configs_dir);
   if (!cfg.ok()) return ReportError("measure", cfg.status());
 
   StatusOr<std::vector<MeasuredRank>> measured = MeasureDeployment(*cfg, *pg, opts);

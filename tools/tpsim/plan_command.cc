@@ -6,6 +6,7 @@
 #include "sim/coord/deployment.h"
 #include "sim/engine/resolved_config.h"
 #include "sim/model/model_config.h"
+#include "sim/report/plan_csv.h"
 #include "sim/report/plan_report.h"
 #include "tools/tpsim/commands.h"
 #include "tools/tpsim/engine_flags.h"
@@ -16,9 +17,11 @@ namespace tpsim::cli {
 
 int RunPlan(const Args& args) {
   po::options_description desc("tpsim plan [flags] [-- vllm serve MODEL --vllm-flags...]");
+  CommandOptions opts;
+  opts.output = {.formats = {"text", "json", "csv"}, .json_flag = true, .timeline = true};
   AddEngineFlags(&desc);
-  AddOutputFlags(&desc);
-  ParsedCommand pc = ParseCommand("plan", args, desc);
+  AddOutputFlags(&desc, opts.output);
+  ParsedCommand pc = ParseCommand("plan", args, desc, opts);
   if (pc.exit_code >= 0) return pc.exit_code;
   const OutputFlags& out = pc.out;
   TimelineOutput timeline("plan", IsCoordinator() ? out.timeline_dir : "");
@@ -36,6 +39,8 @@ int RunPlan(const Args& args) {
   if (Status t = timeline.Commit(); !t.ok()) return ReportError("plan", t);
   if (out.format == "json") {
     std::cout << PlanToJson(*result).dump(2) << "\n";
+  } else if (out.format == "csv") {
+    std::cout << PlanToCsv(*result);
   } else {
     std::cout << RenderPlanText(*result);
   }

@@ -11,6 +11,7 @@
 
 #include "sim/coord/deployment.h"
 #include "sim/engine/resolved_config.h"
+#include "sim/report/csv_writer.h"
 #include "sim/report/plan_report.h"
 #include "sim/report/table_writer.h"
 #include "tools/tpsim/commands.h"
@@ -79,20 +80,58 @@ StatusOr<std::vector<PlanResult>> RunSizes(const EngineArgs& base, const std::ve
 int Parse(const std::string& cmd, const Args& args, const char* tp_default, ParsedCommand* pc,
           std::vector<int>* tps) {
   po::options_description desc("tpsim " + cmd + " [flags]");
+  CommandOptions opts;
+  opts.output.formats = cmd == "scale" ? std::vector<std::string>{"text", "json", "csv"}
+                                       : std::vector<std::string>{"text", "json"};
+  opts.output.timeline = true;
   AddEngineFlags(&desc);
-  AddOutputFlags(&desc);
+  AddOutputFlags(&desc, opts.output);
   desc.add_options()("tp-list", po::value<std::string>()->default_value(tp_default),
                      "tensor-parallel sizes, comma separated");
   if (cmd == "compare") {
     desc.add_options()("target-context", po::value<std::int64_t>(), "context length to serve")(
         "target-concurrency", po::value<double>(), "concurrent requests of that length");
   }
-  *pc = ParseCommand(cmd, args, desc);
+  *pc = ParseCommand(cmd, args, desc, opts);
   if (pc->exit_code >= 0) return pc->exit_code;
+  if (pc->Given("tensor-parallel-size")) {
+    return ReportError(cmd, Status::InvalidArgument("tpsim " + cmd + " sets the tensor-parallel size " +
+                                                    "itself; give the sizes with --tp-list"));
+  }
   auto t = ParseTpList(pc->vm["tp-list"].as<std::string>());
   if (!t.ok()) return ReportError(cmd, t.status());
   *tps = *t;
   return -1;
+}
+
+// One category's fit per-card = a + b / N over the sizes (b < 0 or a < 0: it grows with N).
+struct CategoryFit {
+  double a = 0, b = 0;
+  bool shrinks = true;
+  double share = 0;  // a's share of the per-card value at the largest size, in %
+};
+
+double Round4(double x) { return std::round(x * 10000.0) / 10000.0; }
+
+// `tpsim scale --format csv`: one row per size x category (size-major, categories as in the text
+// table), with the per-card value, the ideal 1/N scaling of the first size and the category's fit.
+std::string ScaleCsv(const std::vector<PlanResult>& results, const std::vector<CategoryFit>& fits) {
+  std::string out = CsvLine({"tensor_parallel_size", "outcome", "error_kind", "category", "per_card_gib",
+                             "ideal_gib", "fit_a_gib", "fit_b_gib", "grows_with_n", "fixed_share_at_largest_tp"});
+  const PlanResult& base = results.front();
+  for (const PlanResult& r : results) {
+    for (std::size_t c = 0; c < std::size(kColumns); ++c) {
+      const Bytes RankReport::*field = kColumns[c].field;
+      const double v0 = base.ranks.empty() ? 0 : ToGiB(base.ranks.front().*field);
+      const CategoryFit& f = fits[c];
+      out += CsvLine({std::to_string(r.cfg.tp), r.ok ? "ok" : "error", CsvQuote(r.error_kind), kColumns[c].name,
+                      r.ranks.empty() ? "" : CsvCell(nlohmann::json(JsonGiB(r.ranks.front().*field))),
+                      CsvCell(nlohmann::json(Round4(v0 * base.cfg.tp / r.cfg.tp))),
+                      CsvCell(nlohmann::json(Round4(f.a))), CsvCell(nlohmann::json(Round4(f.b))),
+                      f.shrinks ? "0" : "1", f.shrinks ? CsvCell(nlohmann::json(Round4(f.share / 100.0))) : ""});
+    }
+  }
+  return out;
 }
 
 // --timeline DIR: one sub-directory per size, DIR/tp<N>/ (trace.json, rank<N>.csv, memory.png), the
@@ -133,6 +172,7 @@ int RunScale(const Args& args) {
   units.back() = "(%)";
   table.AddUnits(units);
   nlohmann::json fits = nlohmann::json::object();
+  std::vector<CategoryFit> fit_rows;
   for (const Column& c : kColumns) {
     std::vector<std::string> row = {c.name};
     Eigen::MatrixXd A(results->size(), 2);
@@ -156,6 +196,7 @@ int RunScale(const Args& args) {
     const bool shrinks = ab(1) >= -1e-6 && ab(0) >= -1e-6;
     const double share = shrinks && std::abs(at_last) > 1e-9 ? 100.0 * ab(0) / at_last : 0.0;
     row.insert(row.end(), {G(ab(0)), G(ab(1)), shrinks ? G(share) : std::string("grows")});
+    fit_rows.push_back({ab(0), ab(1), shrinks, share});
     table.AddRow(row);
     fits[c.name] = {{"a_gib", ab(0)},
                     {"b_gib", ab(1)},
@@ -202,6 +243,10 @@ int RunScale(const Args& args) {
     }
   }
   j["explanation"] = why;
+  if (out.format == "csv") {
+    std::cout << ScaleCsv(*results, fit_rows);
+    return 0;
+  }
   if (out.format == "json") {
     std::cout << j.dump(2) << "\n";
     return 0;

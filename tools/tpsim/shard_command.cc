@@ -30,11 +30,12 @@ std::string Shape(const std::vector<std::int64_t>& shape) {
 
 int RunShard(const Args& args) {
   po::options_description desc("tpsim shard --model M --tensor-parallel-size N");
+  CommandOptions opts;  // text or json; shard writes no timeline
   AddEngineFlags(&desc);
-  AddOutputFlags(&desc);
+  AddOutputFlags(&desc, opts.output);
   desc.add_options()("rank", po::value<int>()->default_value(0), "rank whose tensors are listed")(
       "all-ranks", po::bool_switch(), "list the tensors of every rank");
-  ParsedCommand pc = ParseCommand("shard", args, desc);
+  ParsedCommand pc = ParseCommand("shard", args, desc, opts);
   if (pc.exit_code >= 0) return pc.exit_code;
   const po::variables_map& vm = pc.vm;
   const OutputFlags& out = pc.out;

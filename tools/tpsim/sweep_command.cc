@@ -107,37 +107,45 @@ nlohmann::json FindingsJson(const std::vector<Finding>& findings, const std::str
   return j;
 }
 
+// The base flags of a grid: a flag set both on the command line and as a grid key would be ignored,
+// so it is refused; the others get the range checks of `tpsim plan` (ValidateEngineArgs) on the
+// first combination (every grid value was checked by ParseGrid).
+Status CheckBaseFlags(const ParsedCommand& pc, const SweepGrid& grid) {
+  EngineArgs first = pc.engine;
+  for (const GridAxis& axis : grid.axes) {
+    const EngineFlag* f = EngineFlags().Find(axis.key);
+    if (f != nullptr && pc.Given(f->name)) {
+      return Status::InvalidArgument("--" + std::string(f->name) + " is also a grid key (" + axis.key +
+                                     "); give it in one place");
+    }
+    TPSIM_RETURN_IF_ERROR(ApplyGridValue(axis.key, axis.values.front(), &first));
+  }
+  return ValidateEngineArgs(first);
+}
+
 }  // namespace
 
 int RunSweep(const Args& args) {
   po::options_description desc(
       "tpsim sweep [engine flags] (--grid \"tp=1,2,4 max_model_len=8192,32768 ...\" | --preset NAME)");
+  CommandOptions opts;
+  opts.output = {.formats = {"jsonl", "csv"}, .json_flag = false, .timeline = false};
+  opts.validate_engine = false;  // grid values replace base flags; checked below, once both are known
+  opts.help_footer = "Grid keys: tp, ";
+  for (const std::string& k : GridKeys()) opts.help_footer += k + " ";
+  opts.help_footer += "\n";
   AddEngineFlags(&desc);
+  AddOutputFlags(&desc, opts.output);
   desc.add_options()
       ("grid", po::value<std::string>(), "KEY=V1,V2 words; keys are engine flag names with _ or -")
       ("preset", po::value<std::string>(), "a grid from configs/presets/NAME.ini (or a file)")
-      ("format", po::value<std::string>()->default_value("jsonl"), "jsonl (one JSON object per row) | csv")
       ("jobs,j", po::value<int>()->default_value(0), "worker threads (0: one per hardware thread)")
-      ("findings-only", po::bool_switch(), "with a preset: print the FINDINGS, not the rows")
-      ("configs-dir", po::value<std::string>()->default_value(""), "configs/ directory (default: bundled)")
-      ("help,h", "show this help");
-  po::variables_map vm;
-  Status s = ParseFlags(args, desc, nullptr, &vm);
-  if (!s.ok()) return ReportError("sweep", s);
-  if (vm.count("help")) {
-    std::cout << desc << "\nGrid keys: tp, ";
-    for (const std::string& k : GridKeys()) std::cout << k << " ";
-    std::cout << "\n";
-    return 0;
-  }
-  StatusOr<EngineArgs> base = EngineArgsFromFlags(vm);
-  if (!base.ok()) return ReportError("sweep", base.status());
-  const std::string format = vm["format"].as<std::string>();
-  if (format != "jsonl" && format != "csv") {
-    return ReportError("sweep", Status::InvalidArgument("--format must be jsonl or csv, got '" + format + "'"));
-  }
-  const std::string configs_flag = vm["configs-dir"].as<std::string>();
-  const std::string configs = configs_flag.empty() ? DefaultConfigsDir() : configs_flag;
+      ("findings-only", po::bool_switch(), "with a preset: print the FINDINGS, not the rows");
+  ParsedCommand pc = ParseCommand("sweep", args, desc, opts);
+  if (pc.exit_code >= 0) return pc.exit_code;
+  const po::variables_map& vm = pc.vm;
+  const std::string& format = pc.out.format;
+  const std::string& configs = pc.configs_dir;
   if (vm.count("grid") == vm.count("preset")) {
     return ReportError("sweep", Status::InvalidArgument("give exactly one of --grid and --preset"));
   }
@@ -156,7 +164,8 @@ int RunSweep(const Args& args) {
   }
   StatusOr<SweepGrid> grid = ParseGrid(preset.grid);
   if (!grid.ok()) return ReportError("sweep", grid.status());
-  StatusOr<std::unique_ptr<Sweep>> sweep = Sweep::Create(*base, *grid, configs);
+  if (Status b = CheckBaseFlags(pc, *grid); !b.ok()) return ReportError("sweep", b);
+  StatusOr<std::unique_ptr<Sweep>> sweep = Sweep::Create(pc.engine, *grid, configs);
   if (!sweep.ok()) {
     Status st = sweep.status();
     if (vm.count("preset")) st = st.WithContext("preset " + preset.name);

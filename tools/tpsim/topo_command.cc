@@ -22,6 +22,7 @@
 #include "sim/base/units.h"
 #include "sim/model/model_config.h"
 #include "tools/tpsim/commands.h"
+#include "tools/tpsim/engine_flags.h"
 #include "topology/comm_constants.h"
 #include "topology/comm_memory.h"
 #include "topology/gpu_spec.h"
@@ -261,6 +262,30 @@ StatusOr<Report> Build(const TopoArgs& a) {
   return r;
 }
 
+// Parses topo's words: its own flags into `a` (through desc's bound variables) and the engine flags
+// through the flag table (stray words refused, as everywhere).
+Status ReadTopoFlags(const Args& args, const po::options_description& desc, TopoArgs* a) {
+  ParsedFlags parsed;
+  TPSIM_RETURN_IF_ERROR(ParseFlags(args, desc, &parsed));
+  std::vector<const EngineFlag*> given;
+  TPSIM_ASSIGN_OR_RETURN(EngineArgs ea, EngineArgsFromFlags(parsed, &given));
+  for (const EngineFlag* f : given) {
+    if (f->name == "gpu") a->gpu = ea.gpu;
+    if (f->name == "topology") a->topology = ea.topology;
+    if (f->name == "vllm-version") a->vllm_version = ea.vllm_version;
+    if (f->name == "disable-custom-all-reduce") a->disable_custom_all_reduce = ea.disable_custom_all_reduce;
+    if (f->name == "tensor-parallel-size") {
+      a->tp = ea.tensor_parallel_size;
+      a->tp_given = true;
+    }
+    if (f->name == "max-num-batched-tokens") {
+      TPSIM_RETURN_IF_ERROR(flags::ValidateFlag(*f, ea));
+      a->max_num_batched_tokens = static_cast<int>(*ea.max_num_batched_tokens);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunTopo(const Args& args) {
@@ -271,31 +296,16 @@ int RunTopo(const Args& args) {
       "usage: tpsim topo --gpu G --num-gpus N [--topology FILE|PRESET] [--tensor-parallel-size N] "
       "[--vllm-version X.Y.Z] [--json]\noptions");
   desc.add_options()("help,h", po::bool_switch(&a.help), "show this help")(
-      "gpu", po::value(&a.gpu), "GPU key from configs/gpus (rtx4090, h100-sxm, ...)")(
       "num-gpus", po::value(&a.num_gpus), "number of GPUs (with --topology: keep the first N)")(
-      "topology", po::value(&a.topology),
-      "preset from configs/topologies or a file with `nvidia-smi topo -m` text")(
-      "tensor-parallel-size", po::value(&a.tp), "tensor-parallel ranks, also -tp (default: all GPUs)")(
-      "vllm-version", po::value(&a.vllm_version), "vLLM release whose behaviour to follow (default 0.19.0)")(
       "nccl-version", po::value(&a.nccl_version),
       "NCCL version (default: the one that vLLM release ships with)")(
-      "disable-custom-all-reduce", po::bool_switch(&a.disable_custom_all_reduce), "as vLLM's flag")(
       "hidden-size", po::value(&a.hidden_size), "model hidden size (sizes the FlashInfer fusion workspace)")(
-      "max-num-batched-tokens", po::value(&a.max_num_batched_tokens), "tokens of the profile run")(
       "configs-dir", po::value(&a.configs_dir), "folder holding gpus/, topologies/, nccl.json")(
       "json", po::bool_switch(&a.json), "print one JSON object");
-  // vLLM spells the short form "-tp"; Boost takes one-letter short options only.
-  std::vector<std::string> argv;
-  for (const std::string& s : args) argv.push_back(s == "-tp" ? "--tensor-parallel-size" : s);
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(argv).options(desc).run(), vm);
-    po::notify(vm);
-    a.tp_given = vm.count("tensor-parallel-size") > 0;
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "tpsim topo: %s\n", e.what());
-    return 2;
-  }
+  // The engine flags topo shares with plan, from the one flag table (-tp included).
+  AddEngineFlags(&desc, {"gpu", "topology", "tensor-parallel-size", "vllm-version",
+                         "disable-custom-all-reduce", "max-num-batched-tokens"});
+  if (Status s = ReadTopoFlags(args, desc, &a); !s.ok()) return Fail(s);
   if (a.help) {
     std::cout << desc << "\n";
     return 0;

@@ -119,20 +119,18 @@ std::string RenderText(const TuneResult& r) {
 
 int RunTune(const Args& args) {
   po::options_description desc("tpsim tune [engine flags] --target-context L --target-concurrency C");
+  CommandOptions opts;  // text or json; tune writes no timeline
   AddEngineFlags(&desc);
-  AddOutputFlags(&desc);
+  AddOutputFlags(&desc, opts.output);
   desc.add_options()("target-context", po::value<std::int64_t>(),
                      "tokens per request (default: --max-model-len, else the model's limit)")(
       "target-concurrency", po::value<std::int64_t>()->default_value(1),
       "concurrent requests of that length");
-  ParsedCommand pc = ParseCommand("tune", args, desc);
+  ParsedCommand pc = ParseCommand("tune", args, desc, opts);
   if (pc.exit_code >= 0) return pc.exit_code;
   const po::variables_map& vm = pc.vm;
   const EngineArgs* ea = &pc.engine;
   const OutputFlags& out = pc.out;
-  if (out.format != "text" && out.format != "json") {
-    return ReportError("tune", Status::InvalidArgument("--format must be text or json for tune"));
-  }
   // Tune runs every simulation in this process. Under mpirun every rank does the same work, so that
   // they end together (no rank waits past the deadline at the last barrier); only rank 0 prints
   // (process_guard.h).
