@@ -80,6 +80,7 @@ RunResult CheapSweep(const Scratch& s, int lengths, int seqs) {
 // Peak memory does not grow with the grid: 10^5 rows take what 10^4 take (the materialising sweep
 // went from 18 to 92 MB).
 TEST(SweepStreamingTest, MemoryDoesNotGrowWithTheGrid) {
+  if (kAddressSanitizer) GTEST_SKIP() << "AddressSanitizer's quarantine keeps freed memory by design";
   Scratch s;
   const RunResult small = CheapSweep(s, 1000, 10);
   ASSERT_EQ(small.exit_code, 0) << small.Describe();
@@ -104,7 +105,7 @@ TEST(SweepStreamingTest, TenMillionCombinationsStream) {
                                   limits);
   EXPECT_TRUE(r.timed_out) << "ten million plans cannot be done in 4 s: " << r.Describe();
   EXPECT_FALSE(r.memory_out) << r.Describe();
-  EXPECT_LT(r.max_rss_kb, 100 * 1024) << r.Describe();
+  if (!kAddressSanitizer) EXPECT_LT(r.max_rss_kb, 100 * 1024) << r.Describe();  // ASan: see above
   ASSERT_EQ(r.out.rfind("index,model,gpu,tp,", 0), 0u) << r.Describe();
   const std::vector<long long> idx = Indices(r.out);
   ASSERT_GE(idx.size(), 10u) << r.Describe();

@@ -34,5 +34,10 @@ timeout 120 "$mpiexec" --oversubscribe -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK"
 awk -F, 'NR > 1 && $1 != NR - 2 { print "FAIL: row " NR - 2 " has index " $1; bad = 1; exit } END { exit bad }' "$tmp/long.csv"
 [ "$(wc -l < "$tmp/long.csv")" = 20001 ] || { echo "FAIL: $(wc -l < "$tmp/long.csv") lines"; exit 1; }
 long_kb=$(tail -1 "$tmp/long.rss"); short_kb=$(tail -1 "$tmp/short.rss")
+if ldd "$tpsim" 2>/dev/null | grep -q libasan; then
+  # AddressSanitizer's quarantine keeps freed memory by design: peak memory says nothing there.
+  echo "ok: 20,000 rows streamed in grid order under mpirun -np 2 (memory not compared under ASan)"
+  exit 0
+fi
 [ "$long_kb" -lt $((short_kb + 8192)) ] || { echo "FAIL: rank 0 peak ${long_kb} KiB for 20,000 rows vs ${short_kb} KiB for 2,000"; exit 1; }
 echo "ok: 20,000 rows streamed in grid order under mpirun -np 2; rank 0 peak ${long_kb} KiB (${short_kb} KiB for 2,000)"
