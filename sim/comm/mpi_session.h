@@ -3,9 +3,9 @@
 // leaves early, and how a rank that cannot go on ends the whole job. Built only with MPI.
 //
 // Deadlines. The coordinator (rank 0) waits at most D seconds at a collective for the other ranks
-// ($TPSIM_MPI_DEADLINE_S, default 20, between 1 and 3600); the other ranks wait D + max(2, D/4) for
-// the coordinator, so that when one rank is stopped or dead the coordinator is the one that notices
-// and names it. tpsim's ranks do the same work between two collectives (well under a second), so a
+// ($TPSIM_MPI_DEADLINE_S, default 20, between 1 and 3600); rank 1 waits D + max(2, D/4) for the
+// coordinator and ranks 2 and up 3 s more, so that when one rank is stopped exactly one rank notices
+// and names it: the coordinator, or rank 1 when the coordinator is the one stopped. tpsim's ranks do the same work between two collectives (well under a second), so a
 // longer wait means a rank is stopped, hung or gone. MPI_Init, MPI_Comm_split and MPI_Finalize, which
 // have no non-blocking form, run under a watchdog (process_watch.h) with the same deadline.
 //
@@ -28,7 +28,7 @@
 
 namespace tpsim::mpi {
 
-// D above, and what this rank waits (D on rank 0, D + max(2, D/4) elsewhere).
+// D above, and what this rank waits (see above).
 double CoordinatorDeadlineSeconds();
 double DeadlineSeconds(int world_rank);
 
