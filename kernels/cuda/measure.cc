@@ -327,7 +327,7 @@ StatusOr<std::vector<MeasuredRank>> MeasureDeployment(const ResolvedConfig& cfg,
                          pg.AllReduceMin(run.failed() ? INT64_MAX : run.local_available_kv()));
   KvVerdict verdict;
   if (any_failed == 0) {
-    verdict = CheckKvCache(cfg, avail, min_blocks, MakePolicy(cfg)->IsV0());
+    verdict = CheckKvCache(cfg, avail, min_blocks);
     if (verdict.kind.empty()) {
       TPSIM_RETURN_IF_ERROR(hooks.FirstCollective());
       TPSIM_RETURN_IF_ERROR(run.Stage2(min_blocks));

@@ -84,7 +84,7 @@ StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg,
   TPSIM_ASSIGN_OR_RETURN(std::int64_t min_blocks, pg.AllReduceMin(local_blocks));
   PlanResult result;
   result.cfg = cfg;
-  std::unique_ptr<VllmPolicy> policy = MakePolicy(cfg);
+  const VllmPolicy* policy = &PolicyFor(cfg);
   result.policy = std::string(policy->name());
   result.page_bytes_per_layer = PageBytesPerLayer(cfg);
   bool kv_failed = false;
@@ -93,7 +93,7 @@ StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg,
   const Bytes my_avail = run.failed() ? INT64_MAX : run.local_available_kv();
   TPSIM_ASSIGN_OR_RETURN(std::int64_t avail, pg.AllReduceMin(my_avail));
   if (any_failed == 0) {
-    verdict = CheckKvCache(cfg, avail, min_blocks, policy->IsV0());
+    verdict = CheckKvCache(cfg, avail, min_blocks);
     kv_failed = !verdict.kind.empty();
   }
   if (any_failed == 0 && !kv_failed) TPSIM_RETURN_IF_ERROR(run.Stage2(min_blocks));

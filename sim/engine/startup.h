@@ -83,7 +83,7 @@ class StartupRun {
   const ResolvedConfig& cfg_;
   int rank_;
   StartupHooks* hooks_;  // null: book driver/library memory (simulation)
-  std::unique_ptr<VllmPolicy> policy_;
+  const VllmPolicy* policy_;  // the era's (PolicyFor)
   StartupOptions options_;
   std::shared_ptr<const ShardPlan> plan_;
   RankMachine m_;
