@@ -34,11 +34,16 @@ StatusOr<ConfigConstants> Read(const std::string& configs_dir) {
   } else if (text.status().code() != Status::Code::kNotFound) {
     return text.status();
   }
+  if (StatusOr<std::string> text = json_util::ReadFile(configs_dir + "/engine.json"); text.ok()) {
+    TPSIM_ASSIGN_OR_RETURN(c.engine, ParseEngineConstants(*text, "engine.json"));
+  } else if (text.status().code() != Status::Code::kNotFound) {
+    return text.status();
+  }
   return c;
 }
 
 struct CacheEntry {
-  FileStamp nccl;
+  FileStamp nccl, engine;
   std::shared_ptr<const ConfigConstants> constants;
 };
 
@@ -53,17 +58,18 @@ StatusOr<std::shared_ptr<const ConfigConstants>> LoadConfigConstants(const std::
   static std::mutex mu;
   static std::map<std::string, CacheEntry> cache;
   const FileStamp nccl = StampOf(configs_dir + "/nccl.json");
+  const FileStamp engine = StampOf(configs_dir + "/engine.json");
   {
     std::lock_guard<std::mutex> lock(mu);
     auto it = cache.find(configs_dir);
-    if (it != cache.end() && it->second.nccl == nccl) {
+    if (it != cache.end() && it->second.nccl == nccl && it->second.engine == engine) {
       return it->second.constants;
     }
   }
   TPSIM_ASSIGN_OR_RETURN(ConfigConstants read, Read(configs_dir));
   auto shared = std::make_shared<const ConfigConstants>(std::move(read));
   std::lock_guard<std::mutex> lock(mu);
-  cache[configs_dir] = {nccl, shared};
+  cache[configs_dir] = {nccl, engine, shared};
   return shared;
 }
 

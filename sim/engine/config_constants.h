@@ -1,7 +1,7 @@
 // ConfigConstants: the numbers a run reads from configs/ besides its model, GPU and topology:
-// configs/nccl.json (the communication model's CommConstants and the release table's torch/NCCL pins).
-// Editing it changes every command that resolves a configuration from that folder (plan, scale,
-// compare, tune, sweep, measure, topo).
+// configs/nccl.json (the communication model's CommConstants and the release table's torch/NCCL pins)
+// and configs/engine.json (EngineConstants). Editing either file changes every command that resolves a
+// configuration from that folder (plan, scale, compare, tune, sweep, measure, topo).
 #ifndef TPSIM_SIM_ENGINE_CONFIG_CONSTANTS_H_
 #define TPSIM_SIM_ENGINE_CONFIG_CONSTANTS_H_
 
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/base/status_or.h"
+#include "sim/engine/engine_constants.h"
 #include "sim/engine/release_table.h"
 #include "topology/comm_constants.h"
 
@@ -18,6 +19,7 @@ namespace tpsim {
 struct ConfigConstants {
   CommConstants comm;                                            // configs/nccl.json
   std::vector<TorchNcclPin> nccl_pins = DefaultTorchNcclPins();  // configs/nccl.json "nccl_by_vllm"
+  EngineConstants engine;                                        // configs/engine.json
 };
 
 // The compiled-in defaults (what configs/ ships).

@@ -13,17 +13,6 @@ namespace tpsim {
 
 namespace {
 
-// Simulated clock (issue 6: "a small documented cost model"). Only phase durations depend on these;
-// no memory figure does.
-constexpr double kContextCreateSeconds = 1.0;   // CUDA context + torch import; assumed
-constexpr double kCommunicatorSeconds = 0.5;    // ncclCommInitRank + warm-up; assumed
-constexpr double kMatmulEfficiency = 0.5;       // achieved / peak tensor FLOPS in the dummy run; assumed
-constexpr double kGraphCaptureSeconds = 0.1;    // per captured graph (vLLM logs ~5-20 s for 67 sizes)
-// CUDA-graph driver objects: device memory per captured kernel node. An order-of-magnitude assumption
-// (between what calibration rows C030 and C045 imply, 13-28 KiB); verify on a GPU.
-constexpr Bytes kGraphBytesPerNode = 16 * kKiB;
-constexpr int kKernelsPerLayer = 12;  // norm, qkv, q/k norm, rope, attn, o, ar, norm, gate_up, act, down, ar
-
 std::string Fmt(const char* fmt, double a) {
   char buf[256];
   std::snprintf(buf, sizeof(buf), fmt, a);
@@ -81,7 +70,7 @@ Status StartupRun::InitDevice() {
   if (hooks_ == nullptr) {
     TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kContext, "CUDA context", ctx.at_init).status());
   }
-  m_.Advance(kContextCreateSeconds);
+  m_.Advance(cfg_.config_constants().engine.context_create_seconds);
   report_.cuda_context = ctx.at_init;
   const Bytes total = report_.total;
   report_.requested = policy_->Requested(total, cfg_.gpu_memory_utilization);
@@ -125,7 +114,7 @@ Status StartupRun::InitDevice() {
     }
   }
   if (cfg_.tp > 1) {
-    m_.Advance(kCommunicatorSeconds);
+    m_.Advance(cfg_.config_constants().engine.communicator_init_seconds);
     m_.Collective("pynccl warm-up all_reduce", 4);
   }
   m_.EmptyCache();
@@ -180,7 +169,9 @@ Bytes StartupRun::CudaGraphPoolBytes() const {
 namespace {
 
 Bytes GraphOverhead(const ResolvedConfig& cfg, std::int64_t graphs) {
-  return RoundUp(graphs * cfg.model.num_layers * kKernelsPerLayer * kGraphBytesPerNode, 2 * kMiB);
+  const EngineConstants& e = cfg.config_constants().engine;
+  return RoundUp(graphs * cfg.model.num_layers * e.graph_kernels_per_layer * e.graph_bytes_per_node,
+                 2 * kMiB);
 }
 
 std::int64_t NumGraphs(const ResolvedConfig& cfg) {
@@ -217,7 +208,7 @@ Status StartupRun::ProfileRun() {
   TPSIM_RETURN_IF_ERROR(EmitSampler(cfg_, *plan_, cfg_.profile_num_reqs(), &m_));
   m_.TorchFree(hidden);
   m_.Advance(ForwardFlops(cfg_, *plan_, cfg_.max_num_batched_tokens) /
-             (cfg_.gpu.fp16_tensor_tflops * 1e12 * kMatmulEfficiency));
+             (cfg_.gpu.fp16_tensor_tflops * 1e12 * cfg_.config_constants().engine.matmul_efficiency));
   readings_.peak_during_profile = m_.allocator().stats().peak_allocated;
 
   if (policy_->EstimatesCudaGraphs() && !cfg_.enforce_eager) {
@@ -289,7 +280,7 @@ Status StartupRun::CaptureCudaGraphs() {
                     GraphOverhead(cfg_, graphs))
             .status());
   }
-  m_.Advance(kGraphCaptureSeconds * static_cast<double>(graphs));
+  m_.Advance(cfg_.config_constants().engine.graph_capture_seconds * static_cast<double>(graphs));
   report_.cudagraph = m_.Snapshot().cuda_used - before;
   report_.log.push_back("Graph capturing finished, took " + Fmt("%.2f", ToGiB(report_.cudagraph)) +
                         " GiB");

@@ -40,6 +40,7 @@ TEST(ConfigConstantsTest, ShippedFilesHoldTheDefaults) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE((*c)->comm == DefaultConfigConstants().comm);
   EXPECT_EQ((*c)->nccl_pins, DefaultConfigConstants().nccl_pins);
+  EXPECT_TRUE((*c)->engine == DefaultConfigConstants().engine);
 }
 
 TEST(ConfigConstantsTest, MissingFilesKeepDefaultsMalformedOnesFail) {
@@ -50,10 +51,14 @@ TEST(ConfigConstantsTest, MissingFilesKeepDefaultsMalformedOnesFail) {
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_TRUE((*none)->comm == CommConstants{});
   EXPECT_EQ((*none)->nccl_pins, DefaultTorchNcclPins());
-  std::ofstream(dir + "/nccl.json") << "{ not json";
-  auto bad = LoadConfigConstants(dir);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("nccl.json"), std::string::npos);
+  EXPECT_TRUE((*none)->engine == EngineConstants{});
+  for (const char* file : {"/nccl.json", "/engine.json"}) {
+    std::ofstream(dir + file) << "{ not json";
+    auto bad = LoadConfigConstants(dir);
+    ASSERT_FALSE(bad.ok()) << file;
+    EXPECT_NE(bad.status().message().find(file + 1), std::string::npos) << bad.status().message();
+    fs::remove(dir + file);
+  }
   std::ofstream(dir + "/nccl.json") << R"({"nccl_by_vllm": []})";
   EXPECT_FALSE(LoadConfigConstants(dir).ok());
   fs::remove_all(dir);
@@ -69,6 +74,13 @@ TEST(ConfigConstantsTest, AnEditedFileIsReadAgain) {
   WriteJson(dir + "/nccl.json", j);
   auto after = LoadConfigConstants(dir);
   ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)->comm.nccl_max_nchannels, 4);
+  j = ReadJson(dir + "/engine.json");
+  j["cuda_graphs"]["kernels_per_layer"] = 24;
+  WriteJson(dir + "/engine.json", j);
+  after = LoadConfigConstants(dir);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)->engine.graph_kernels_per_layer, 24);
   EXPECT_EQ((*after)->comm.nccl_max_nchannels, 4);
   fs::remove_all(dir);
 }
@@ -89,16 +101,20 @@ TEST(ConfigConstantsTest, PlanFollowsAnEditedCopyOfConfigs) {
   const std::string dir = CopyOfConfigs("edited_configs");
   auto base = RunDeploymentInProcess(ResolveTp2(dir));
   ASSERT_TRUE(base.ok() && base->ok);
-  // Larger NCCL buffers and an older NCCL for 0.19.
+  // Larger NCCL buffers and an older NCCL for 0.19 (nccl.json), bigger graph objects (engine.json).
   nlohmann::json nccl = ReadJson(dir + "/nccl.json");
   nccl["nccl_buffers"]["simple_bytes"] = 16 * 1048576;
   nccl["nccl_by_vllm"].back()["nccl"] = "2.26.2";
   WriteJson(dir + "/nccl.json", nccl);
+  nlohmann::json engine = ReadJson(dir + "/engine.json");
+  engine["cuda_graphs"]["bytes_per_captured_node"] = 64 * 1024;
+  WriteJson(dir + "/engine.json", engine);
   const ResolvedConfig edited_cfg = ResolveTp2(dir);
   EXPECT_EQ(edited_cfg.comm_features.nccl, (NcclVersion{2, 26, 2}));
   auto edited = RunDeploymentInProcess(edited_cfg);
   ASSERT_TRUE(edited.ok() && edited->ok);
   EXPECT_GT(edited->ranks[0].nccl, base->ranks[0].nccl);
+  EXPECT_GT(edited->ranks[0].cudagraph, base->ranks[0].cudagraph);
   EXPECT_LT(edited->available_kv, base->available_kv);
 
   // The same through the binary, against the shipped folder.
@@ -109,6 +125,7 @@ TEST(ConfigConstantsTest, PlanFollowsAnEditedCopyOfConfigs) {
   ASSERT_EQ(copy.rc, 0) << copy.err;
   const nlohmann::json a = nlohmann::json::parse(shipped.out), b = nlohmann::json::parse(copy.out);
   EXPECT_GT(b["ranks"][0]["nccl_gib"].get<double>(), a["ranks"][0]["nccl_gib"].get<double>());
+  EXPECT_GT(b["ranks"][0]["cudagraph_gib"].get<double>(), a["ranks"][0]["cudagraph_gib"].get<double>());
   fs::remove_all(dir);
 }
 
