@@ -1,10 +1,11 @@
 // The tunable numbers of the communication-memory model: NCCL's per-connection buffer sizes (NCCL's
-// environment variables change them) and the calibrated CUDA-context figures. CommConstants{} holds the defaults with their sources; configs/nccl.json
-// mirrors them so a user can edit one file, and LoadCommConstants reads it (a field missing from the
-// file keeps its default). Numbers derived from NCCL's/vLLM's source code that no setting changes
-// (alignments, channel tables, vLLM buffer tables) stay as constants in nccl_model.cc/comm_memory.cc,
-// each with its source. Which NCCL each vLLM release runs with is in the same file ("nccl_by_vllm") but
-// belongs to the engine's release table (sim/engine/release_table.h), which reads it; this parser skips it.
+// environment variables change them) and the calibrated CUDA-context figures. CommConstants{} holds
+// the defaults with their sources; configs/nccl.json mirrors them so a user can edit one file, and
+// LoadCommConstants reads it (a field missing from the file keeps its default). Numbers derived from
+// NCCL's/vLLM's source code that no setting changes (alignments, channel tables, vLLM buffer tables)
+// stay as constants in nccl_model.cc/comm_memory.cc, each with its source. Which NCCL each vLLM
+// release runs with is in the same file ("nccl_by_vllm") but belongs to the engine's release table
+// (sim/engine/release_table.h), which reads it; this parser skips it.
 #ifndef TPSIM_TOPOLOGY_COMM_CONSTANTS_H_
 #define TPSIM_TOPOLOGY_COMM_CONSTANTS_H_
 

@@ -107,7 +107,8 @@ StatusOr<Resolved> Resolve(const CommQuery& q, const CommConstants& c) {
       return Status::InvalidArgument("communication query without an NCCL version (no release features)");
     }
     r.nccl = q.features.nccl;
-    r.nccl_origin = "the NCCL of torch " + q.features.torch + " that vLLM " + q.features.vllm_release + " pins";
+    r.nccl_origin =
+        "the NCCL of torch " + q.features.torch + " that vLLM " + q.features.vllm_release + " pins";
   } else {
     TPSIM_ASSIGN_OR_RETURN(r.nccl, ParseNcclVersion(q.nccl_version));
     r.nccl_origin = "given";

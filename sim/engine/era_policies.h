@@ -15,6 +15,9 @@ const VllmPolicy& V1PolicyInstance(VllmEra era);
 // V1 from 0.9.1 (PRs #18974, #19312).
 KvBudget ThreeTermBudget(const ProfileReadings& r, Bytes cudagraph);
 
+// The "kv_cache_too_small" verdict with vLLM's message.
+KvVerdict KvCacheTooSmall(const char* message);
+
 // num_blocks x block_size / max_model_len: the concurrency V0 and V1 before PR #19029 log.
 double TokensOverLengthConcurrency(std::int64_t num_blocks, std::int64_t block_size,
                                    std::int64_t max_model_len);

@@ -106,8 +106,14 @@ std::vector<TorchNcclPin> DefaultTorchNcclPins() {
   // The vLLM -> torch pins are read off vLLM's requirements/cuda.txt history as remembered, not
   // re-read here; the torch -> NCCL pins carry their own sources. vLLM 0.19.0 is anchored by its logs.
   return {
-      {{0, 4, 3}, "2.3.0", {2, 20, 5}, "torch 2.3 wheels depend on nvidia-nccl-cu12 2.20.5 (not re-verified)"},
-      {{0, 5, 4}, "2.4.0", {2, 20, 5}, "torch 2.4 wheels depend on nvidia-nccl-cu12 2.20.5 (not re-verified)"},
+      {{0, 4, 3},
+       "2.3.0",
+       {2, 20, 5},
+       "torch 2.3 wheels depend on nvidia-nccl-cu12 2.20.5 (not re-verified)"},
+      {{0, 5, 4},
+       "2.4.0",
+       {2, 20, 5},
+       "torch 2.4 wheels depend on nvidia-nccl-cu12 2.20.5 (not re-verified)"},
       {{0, 6, 4},
        "2.5.1",
        {2, 21, 5},

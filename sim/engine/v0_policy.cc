@@ -73,18 +73,15 @@ class V0Policy final : public VllmPolicy {
   }
   // raise_if_cache_size_invalid.
   KvVerdict CheckKvCache(const ResolvedConfig& cfg, Bytes, std::int64_t num_blocks) const override {
-    KvVerdict v;
     const std::int64_t tokens = cfg.block_size * num_blocks;
-    if (cfg.max_model_len <= tokens) return v;
+    if (cfg.max_model_len <= tokens) return {};
     char buf[512];
     std::snprintf(buf, sizeof(buf),
                   "The model's max seq len (%lld) is larger than the maximum number of tokens that can "
                   "be stored in KV cache (%lld). Try increasing `gpu_memory_utilization` or decreasing "
                   "`max_model_len` when initializing the engine.",
                   static_cast<long long>(cfg.max_model_len), static_cast<long long>(tokens));
-    v.kind = "kv_cache_too_small";
-    v.message = buf;
-    return v;
+    return KvCacheTooSmall(buf);
   }
   double MaxConcurrency(std::int64_t num_blocks, std::int64_t block_size,
                         std::int64_t max_model_len) const override {

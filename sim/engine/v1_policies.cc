@@ -119,9 +119,8 @@ class V1_0_8Policy : public VllmPolicy {
   }
   // _check_enough_kv_cache_memory.
   KvVerdict CheckKvCache(const ResolvedConfig& cfg, Bytes available, std::int64_t) const override {
-    KvVerdict v;
     const Bytes needed = BytesForOneRequest(cfg, cfg.max_model_len);
-    if (needed <= available) return v;
+    if (needed <= available) return {};
     char buf[768];
     std::snprintf(buf, sizeof(buf),
                   "To serve at least one request with the models's max seq len (%lld), (%.2f GiB KV "
@@ -131,9 +130,7 @@ class V1_0_8Policy : public VllmPolicy {
                   "initializing the engine.",
                   static_cast<long long>(cfg.max_model_len), ToGiB(needed), ToGiB(available),
                   static_cast<long long>(EstimateMaxModelLen(cfg, available)));
-    v.kind = "kv_cache_too_small";
-    v.message = buf;
-    return v;
+    return KvCacheTooSmall(buf);
   }
   double MaxConcurrency(std::int64_t num_blocks, std::int64_t block_size,
                         std::int64_t max_model_len) const override {
@@ -148,7 +145,9 @@ class V1_0_8Policy : public VllmPolicy {
   // Whether the card gets the large batch defaults: by name before 0.8.5, by memory (>= 70 GiB) from
   // 0.8.5, and not on an A100 from 0.9.0.
   virtual bool BigCardBatchDefaults(const VllmVersion& v, const SchedulerInputs& in) const {
-    if (v < VllmVersion{0, 8, 5}) return NameContains(in.gpu_name, "h100") || NameContains(in.gpu_name, "h200");
+    if (v < VllmVersion{0, 8, 5}) {
+      return NameContains(in.gpu_name, "h100") || NameContains(in.gpu_name, "h200");
+    }
     if (v < VllmVersion{0, 9, 0}) return in.gpu_total >= 70 * kGiB;
     return in.gpu_total >= 70 * kGiB && !NameContains(in.gpu_name, "a100");
   }

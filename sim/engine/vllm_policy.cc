@@ -12,6 +12,13 @@ KvBudget ThreeTermBudget(const ProfileReadings& r, Bytes cudagraph) {
   return b;
 }
 
+KvVerdict KvCacheTooSmall(const char* message) {
+  KvVerdict v;
+  v.kind = "kv_cache_too_small";
+  v.message = message;
+  return v;
+}
+
 double TokensOverLengthConcurrency(std::int64_t num_blocks, std::int64_t block_size,
                                    std::int64_t max_model_len) {
   return static_cast<double>(num_blocks * block_size) / static_cast<double>(max_model_len);

@@ -95,7 +95,8 @@ class VllmPolicy {
   // VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1.
   virtual bool SubtractsCudaGraphEstimate(bool estimate_env_var) const = 0;
   // Rows of the dummy sampler run: V1 min(S, T), V0 S.
-  virtual std::int64_t ProfileNumReqs(std::int64_t max_num_seqs, std::int64_t max_num_batched_tokens) const = 0;
+  virtual std::int64_t ProfileNumReqs(std::int64_t max_num_seqs,
+                                      std::int64_t max_num_batched_tokens) const = 0;
 
   // ---- Start-up (StartupRun) ----
   // ceil(total x u) or total x u.

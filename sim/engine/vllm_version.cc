@@ -11,7 +11,11 @@ StatusOr<VllmVersion> ParseVllmVersion(const std::string& text) {
   if (!ReadVersionNumbers(text, 3, 2, &n)) {
     return Status::InvalidArgument("invalid vLLM version '" + text + "' (expected X.Y.Z, e.g. 0.19.0)");
   }
-  return VllmVersion{n[0], n[1], n.size() > 2 ? n[2] : 0};
+  VllmVersion v;
+  v.major = n[0];
+  v.minor = n[1];
+  v.patch = n.size() > 2 ? n[2] : 0;
+  return v;
 }
 
 std::string ToString(const VllmVersion& v) {
