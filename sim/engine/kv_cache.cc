@@ -38,7 +38,7 @@ std::int64_t EstimateMaxModelLen(const ResolvedConfig& cfg, Bytes available) {
 KvVerdict CheckKvCache(const ResolvedConfig& cfg, Bytes available, std::int64_t num_blocks) {
   if (available <= 0 || num_blocks <= 0) {
     KvVerdict v;
-    v.kind = "no_kv_memory";
+    v.kind = ErrorKind::kNoKvMemory;
     v.message = "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
                 "when initializing the engine.";
     return v;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/base/error_kind.h"
 #include "sim/base/units.h"
 #include "sim/engine/resolved_config.h"
 
@@ -25,7 +26,7 @@ Bytes BytesForOneRequest(const ResolvedConfig& cfg, std::int64_t len);
 std::int64_t EstimateMaxModelLen(const ResolvedConfig& cfg, Bytes available);
 
 struct KvVerdict {
-  std::string kind;     // "" when it fits, else "no_kv_memory" or "kv_cache_too_small"
+  ErrorKind kind = ErrorKind::kNone;  // kNone when it fits, else kNoKvMemory or kKvCacheTooSmall
   std::string message;  // vLLM's text
 };
 // vLLM's checks after sizing: "no_kv_memory" in every era when nothing is left, else the era's own

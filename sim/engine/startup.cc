@@ -36,7 +36,7 @@ StartupRun::StartupRun(const ResolvedConfig& cfg, int rank, Device* device,
 
 Status StartupRun::Verdict(const Status& s) {
   if (s.ok() || s.code() != Status::Code::kResourceExhausted) return s;
-  report_.error_kind = "oom";
+  report_.error_kind = ErrorKind::kOom;
   report_.error_message = "torch.OutOfMemoryError: " + s.message();
   m_.Mark("out of memory");
   return Status::Ok();
@@ -121,7 +121,7 @@ Status StartupRun::InitDevice() {
   if (!policy_->SnapshotBeforeDistributedInit()) readings_.init = m_.Snapshot();
   report_.init_free = readings_.init.free;
   if (policy_->ChecksFreeMemoryAtInit() && readings_.init.free < report_.requested) {
-    report_.error_kind = "insufficient_free_memory";
+    report_.error_kind = ErrorKind::kInsufficientFreeMemory;
     report_.error_message =
         "ValueError: Free memory on device (" + Fmt("%.2f", ToGiB(readings_.init.free)) + "/" +
         Fmt("%.2f", ToGiB(total)) + " GiB) on startup is less than desired GPU memory utilization (" +

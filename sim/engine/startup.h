@@ -66,7 +66,7 @@ class StartupRun {
   // KV tensors with `num_blocks` (the cross-rank minimum), graphs and warm-up. No-op after a verdict.
   Status Stage2(std::int64_t num_blocks);
 
-  bool failed() const { return !report_.error_kind.empty(); }
+  bool failed() const { return report_.error_kind != ErrorKind::kNone; }
   std::int64_t local_num_blocks() const { return report_.num_blocks_local; }
   Bytes local_available_kv() const { return report_.available_kv; }
   RankReport TakeReport();

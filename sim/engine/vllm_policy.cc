@@ -14,7 +14,7 @@ KvBudget ThreeTermBudget(const ProfileReadings& r, Bytes cudagraph) {
 
 KvVerdict KvCacheTooSmall(const char* message) {
   KvVerdict v;
-  v.kind = "kv_cache_too_small";
+  v.kind = ErrorKind::kKvCacheTooSmall;
   v.message = message;
   return v;
 }

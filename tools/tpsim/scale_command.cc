@@ -211,7 +211,7 @@ int RunScale(const Args& args) {
   std::cout << table.Render();
   std::cout << "# verdicts:";
   for (const PlanResult& r : *results) {
-    std::cout << " tp=" << r.cfg.tp << " " << (r.ok ? "starts" : "fails (" + r.error_kind + ")");
+    std::cout << " tp=" << r.cfg.tp << " " << (r.ok ? "starts" : "fails (" + std::string(ErrorKindName(r.error_kind)) + ")");
     if (r.ok) std::cout << " [" << FormatThousands(r.kv_tokens) << " KV tokens/card]";
     std::cout << ";";
   }
@@ -261,7 +261,7 @@ int RunCompare(const Args& args) {
     const bool serves = r.ok && ctx <= r.cfg.max_model_len && at_target >= conc;
     char mc[32];
     std::snprintf(mc, sizeof(mc), "%.2f", r.max_concurrency);
-    t.AddRow({"TP=" + std::to_string(r.cfg.tp) + (r.ok ? "" : " (" + r.error_kind + ")"),
+    t.AddRow({"TP=" + std::to_string(r.cfg.tp) + (r.ok ? "" : " (" + std::string(ErrorKindName(r.error_kind)) + ")"),
               G(ToGiB(used)), G(ToGiB(used * r.cfg.tp)), FormatThousands(r.kv_tokens), mc, G(ToGiB(headroom)), serves ? "yes" : "no"});
     nlohmann::json d = PlanToJson(r);
     d["serves_target"] = serves;

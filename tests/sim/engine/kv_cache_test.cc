@@ -41,26 +41,26 @@ TEST(KvCacheTest, V0ChecksTokensAgainstTheLengthInItsOwnWords) {
   ResolvedConfig c = Cfg(1, 32768);
   c.era = VllmEra::kV0;
   const KvVerdict v = CheckKvCache(c, kGiB, 100);  // 1600 tokens < 32768
-  EXPECT_EQ(v.kind, "kv_cache_too_small");
+  EXPECT_EQ(v.kind, ErrorKind::kKvCacheTooSmall);
   EXPECT_NE(v.message.find("The model's max seq len (32768) is larger than the maximum number of tokens "
                            "that can be stored in KV cache (1600)"),
             std::string::npos);
-  EXPECT_EQ(CheckKvCache(c, kGiB, 2048).kind, "");      // exactly 32768 tokens fit
-  EXPECT_EQ(CheckKvCache(c, kGiB, 0).kind, "no_kv_memory");  // shared by every era
+  EXPECT_EQ(CheckKvCache(c, kGiB, 2048).kind, ErrorKind::kNone);      // exactly 32768 tokens fit
+  EXPECT_EQ(CheckKvCache(c, kGiB, 0).kind, ErrorKind::kNoKvMemory);  // shared by every era
 }
 
 TEST(KvCacheTest, TooSmallGivesVllmMessageWithEstimate) {
   const ResolvedConfig c = Cfg(1, 32768);
   const Bytes avail = 2 * kGiB;
   const KvVerdict v = CheckKvCache(c, avail, NumBlocks(c, avail));
-  EXPECT_EQ(v.kind, "kv_cache_too_small");
+  EXPECT_EQ(v.kind, ErrorKind::kKvCacheTooSmall);
   EXPECT_NE(v.message.find("(8.00 GiB KV cache is needed"), std::string::npos);
   const std::int64_t est = EstimateMaxModelLen(c, avail);
   EXPECT_LE(BytesForOneRequest(c, est), avail);
   EXPECT_GT(BytesForOneRequest(c, est + 16), avail);
   EXPECT_NE(v.message.find("estimated maximum model length is " + std::to_string(est)), std::string::npos);
-  EXPECT_EQ(CheckKvCache(c, -5, 0).kind, "no_kv_memory");
-  EXPECT_EQ(CheckKvCache(c, 9 * kGiB, NumBlocks(c, 9 * kGiB)).kind, "");
+  EXPECT_EQ(CheckKvCache(c, -5, 0).kind, ErrorKind::kNoKvMemory);
+  EXPECT_EQ(CheckKvCache(c, 9 * kGiB, NumBlocks(c, 9 * kGiB)).kind, ErrorKind::kNone);
 }
 
 }  // namespace

@@ -103,7 +103,7 @@ TEST(StartupTest, OutOfMemoryIsAVerdictNotACrash) {
   auto r = RunDeploymentInProcess(*c);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->ok);
-  EXPECT_EQ(r->error_kind, "oom");
+  EXPECT_EQ(r->error_kind, ErrorKind::kOom);
   EXPECT_NE(r->error_message.find("CUDA out of memory"), std::string::npos);
 }
 
