@@ -1,31 +1,21 @@
 // The tunable numbers of the communication-memory model: NCCL's per-connection buffer sizes (NCCL's
-// environment variables change them), which NCCL each vLLM release runs with, and the calibrated
-// CUDA-context figures. CommConstants{} holds the defaults with their sources; configs/nccl.json
-// mirrors them so a user can edit one file, and LoadCommConstants reads it (a field missing from the
-// file keeps its default). Numbers derived from NCCL's/vLLM's source code that no setting changes
-// (alignments, channel tables, vLLM buffer tables) stay as constants in nccl_model.cc/comm_memory.cc,
-// each with its source.
+// environment variables change them) and the calibrated CUDA-context figures. CommConstants{} holds
+// the defaults with their sources; configs/nccl.json mirrors them so a user can edit one file, and
+// LoadCommConstants reads it (a field missing from the file keeps its default). Numbers derived from
+// NCCL's/vLLM's source code that no setting changes (alignments, channel tables, vLLM buffer tables)
+// stay as constants in nccl_model.cc/comm_memory.cc, each with its source. Which NCCL each vLLM
+// release runs with is in the same file ("nccl_by_vllm") but belongs to the engine's release table
+// (sim/engine/release_table.h), which reads it; this parser skips it.
 #ifndef TPSIM_TOPOLOGY_COMM_CONSTANTS_H_
 #define TPSIM_TOPOLOGY_COMM_CONSTANTS_H_
 
 #include <map>
 #include <string>
-#include <vector>
 
 #include "sim/base/status_or.h"
 #include "sim/base/units.h"
-#include "topology/versions.h"
 
 namespace tpsim {
-
-// The NCCL that a vLLM release runs with (through the torch wheel it pins), from `first` on.
-struct NcclByVllm {
-  VllmVersion first;
-  std::string torch;
-  NcclVersion nccl;
-  std::string source;
-  friend bool operator==(const NcclByVllm&, const NcclByVllm&) = default;
-};
 
 struct CommConstants {
   // NCCL per-connection buffers, bytes (NVIDIA/nccl src/init.cc DEFAULT_LL_BUFFSIZE = 8 lines x 512
@@ -36,9 +26,6 @@ struct CommConstants {
   Bytes nccl_simple_buffsize = 4194304;
   // Cap on channels (env NCCL_MAX_NCHANNELS); 0 = NCCL's MAXCHANNELS for the version.
   int nccl_max_nchannels = 0;
-
-  // vLLM release -> torch -> NCCL, ascending by `first` (see configs/nccl.json for the sources).
-  std::vector<NcclByVllm> nccl_by_vllm = DefaultNcclByVllm();
 
   // CUDA context + torch initialisation of a worker before anything is allocated, used when the GPU
   // file has no cuda_context_bytes. nccl_cuda_overheads.md §2.1: 0.3-0.5 GiB with lazy loading
@@ -56,16 +43,12 @@ struct CommConstants {
   std::map<int, Bytes> nccl_device_code_bytes_by_sm = {{75, 15073560},  {80, 15184992},  {90, 28906232},
                                                        {100, 34957944}, {110, 34985360}, {120, 29778736}};
 
-  static std::vector<NcclByVllm> DefaultNcclByVllm();
   friend bool operator==(const CommConstants&, const CommConstants&) = default;
 };
 
 // configs_dir/nccl.json over the defaults. A missing file is NotFound; a malformed one InvalidArgument.
 StatusOr<CommConstants> LoadCommConstants(const std::string& configs_dir);
 StatusOr<CommConstants> ParseCommConstants(const std::string& json_text, const std::string& what);
-
-// The NCCL a vLLM release runs with: the last table row whose `first` <= v.
-const NcclByVllm& NcclForVllm(const CommConstants& c, const VllmVersion& v);
 
 }  // namespace tpsim
 

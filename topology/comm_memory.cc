@@ -49,27 +49,6 @@ const SizeTable& FiFusionMaxSizes() {
   return t;
 }
 
-// Version gates.
-// vLLM forced NCCL_CUMEM_ENABLE=0 from PR #5091 (May 2024) until PR #24141 (v0.10.2).
-constexpr VllmVersion kCumemForcedOffFrom{0, 4, 3}, kCumemForcedOffUntil{0, 10, 2};
-// The init snapshot moved after NCCL init in PR #25359 (v0.11.0).
-constexpr VllmVersion kSnapshotAfterDistInit{0, 11, 0};
-// SymmMemCommunicator: added by PR #20759 (opt-in); on by default by PR #25070 (v0.11.0), off again by
-// PR #26925 (2025-10-15, v0.11.1), on in v0.19.0 (vllm note §7). The re-enabling release is not pinned:
-// 0.12.0 is assumed.
-constexpr VllmVersion kSymmMemFirst{0, 10, 2};
-bool SymmMemDefaultOn(const VllmVersion& v) {
-  return v == VllmVersion{0, 11, 0} || v >= VllmVersion{0, 12, 0};
-}
-// FlashInfer all-reduce + RMSNorm fusion on by default at O2 with TP > 1 on sm_90/sm_100: confirmed for
-// v0.19.0 (logged workspace sizes, nccl_cuda_overheads.md §2.4); earlier releases not modelled.
-constexpr VllmVersion kFiFusionFirst{0, 19, 0};
-// The torch.distributed device group stops being used for the logits all-gather once
-// CudaCommunicator.all_gather goes through PyNccl (seen on main after v0.20; assumed from 0.20.0).
-constexpr VllmVersion kPyncclAllGatherFrom{0, 20, 0};
-// V1 default from v0.8.0; v0.11.0 removed V0.
-constexpr VllmVersion kV1Default{0, 8, 0}, kV0Removed{0, 11, 0};
-
 Bytes LookUp(const SizeTable& t, int cc, int ws) {
   auto it = t.find(cc);
   if (it == t.end()) return 0;
@@ -124,16 +103,17 @@ StatusOr<Resolved> Resolve(const CommQuery& q, const CommConstants& c) {
     }
   }
   if (q.nccl_version.empty()) {
-    const NcclByVllm& row = NcclForVllm(c, q.vllm);
-    r.nccl = row.nccl;
-    r.nccl_origin = "the NCCL of torch " + row.torch + " that vLLM " + ToString(q.vllm) + " pins";
+    if (q.features.nccl.major == 0) {
+      return Status::InvalidArgument("communication query without an NCCL version (no release features)");
+    }
+    r.nccl = q.features.nccl;
+    r.nccl_origin =
+        "the NCCL of torch " + q.features.torch + " that vLLM " + q.features.vllm_release + " pins";
   } else {
     TPSIM_ASSIGN_OR_RETURN(r.nccl, ParseNcclVersion(q.nccl_version));
     r.nccl_origin = "given";
   }
-  r.cumem_requested = q.nccl_cumem.has_value()
-                          ? *q.nccl_cumem
-                          : !(q.vllm >= kCumemForcedOffFrom && q.vllm < kCumemForcedOffUntil);
+  r.cumem_requested = q.nccl_cumem.has_value() ? *q.nccl_cumem : q.features.nccl_cumem_default;
   return r;
 }
 
@@ -181,14 +161,14 @@ struct SymmMem {
 SymmMem DecideSymmMem(const CommQuery& q, const Resolved& r) {
   SymmMem s;
   const int cc = r.gpu->compute_capability();
-  const bool wanted =
-      q.symm_mem.has_value() ? *q.symm_mem : (q.vllm >= kSymmMemFirst && SymmMemDefaultOn(q.vllm));
-  if (q.vllm < kSymmMemFirst) {
-    s.reason = "vLLM " + ToString(q.vllm) + " has no symmetric-memory all-reduce";
+  const CommFeatures& f = q.features;
+  const bool wanted = q.symm_mem.has_value() ? *q.symm_mem : (f.symm_mem_available && f.symm_mem_default);
+  if (!f.symm_mem_available) {
+    s.reason = "vLLM " + f.vllm_release + " has no symmetric-memory all-reduce";
     return s;
   }
   if (!wanted) {
-    s.reason = "VLLM_ALLREDUCE_USE_SYMM_MEM is off (the default of vLLM " + ToString(q.vllm) + ")";
+    s.reason = "VLLM_ALLREDUCE_USE_SYMM_MEM is off (the default of vLLM " + f.vllm_release + ")";
     return s;
   }
   const SizeTable& table = SymmMemMaxSizes();
@@ -232,7 +212,7 @@ StatusOr<std::vector<CommMemoryPlan>> PlanAll(const CommQuery& q) {
     plans[0].notes.push_back("tensor_parallel_size 1: no communicator, no all-reduce buffers");
     return plans;
   }
-  const bool v0 = UsesV0Engine(q.vllm, gpu);
+  const bool v0 = q.features.v0_engine;
 
   // vLLM-side all-reduce paths.
   std::string ca_reason;
@@ -244,7 +224,8 @@ StatusOr<std::vector<CommMemoryPlan>> PlanAll(const CommQuery& q) {
   }
   const bool one_host_p2p = AllPairs(r.gpus, [&](int a, int b) { return r.topo->p2p_possible(a, b, gpu); });
   const Bytes fi_max = LookUp(FiFusionMaxSizes(), cc, q.tp);
-  const bool fi_on = q.vllm >= kFiFusionFirst && !q.enforce_eager && fi_max > 0 && one_host_p2p;
+  const bool fi_on =
+      q.features.flashinfer_allreduce_fusion && !q.enforce_eager && fi_max > 0 && one_host_p2p;
 
   // Does the profile run's all-reduce (T x H x bytes) reach PyNccl, where NCCL's tuner can pick NVLS?
   bool large_ar = true;
@@ -271,7 +252,7 @@ StatusOr<std::vector<CommMemoryPlan>> PlanAll(const CommQuery& q) {
   spec.constants = &c;
   TPSIM_ASSIGN_OR_RETURN(NcclCommPlan pynccl, PlanNcclComm(spec, NcclUsage{true, large_ar, -1}));
   // torch.distributed's communicator of the TP device group (logits all-gather / V0 gather).
-  const bool torch_comm = q.vllm < kPyncclAllGatherFrom;
+  const bool torch_comm = q.features.torch_comm_for_logits_gather;
   NcclCommPlan torchc;
   if (torch_comm) {
     NcclUsage usage{!v0, false, v0 ? 0 : -1};
@@ -390,12 +371,7 @@ StatusOr<std::vector<CommMemoryPlan>> PlanAll(const CommQuery& q) {
           "FlashInfer all-reduce + RMSNorm fusion is on for this card and version, but its workspace "
           "depends on the model's hidden size (not given): not counted");
     }
-    if (q.vllm < VllmVersion{0, 6, 0}) {
-      p.notes.push_back(
-          "vLLM before 0.6 also warmed torch's default NCCL group at init (a further communicator): "
-          "not modelled");
-    }
-    if (cc >= 90 && q.vllm >= VllmVersion{0, 19, 0}) {
+    if (cc >= 90 && q.features.unexplained_tp_non_torch_on_sm90) {
       p.notes.push_back(
           "vLLM 0.19 on H100 logs ~2.1 GiB of non-torch increase at TP >= 2 against 0.25 at TP 1 "
           "(calibration C038/C039); the terms above explain part of it, the rest is not identified "
@@ -427,12 +403,8 @@ Bytes CommMemoryPlan::non_torch(CommPhase phase) const {
   return s;
 }
 
-bool CountedInNonTorchIncrease(CommPhase phase, const VllmVersion& v) {
-  return phase == CommPhase::kFirstCollective || v < kSnapshotAfterDistInit;
-}
-
-bool UsesV0Engine(const VllmVersion& v, const GpuSpec& gpu) {
-  return v < kV1Default || (v < kV0Removed && gpu.compute_capability() < 80);
+bool CountedInNonTorchIncrease(CommPhase phase, const CommFeatures& features) {
+  return phase == CommPhase::kFirstCollective || features.dist_init_in_non_torch_increase;
 }
 
 StatusOr<std::vector<CommMemoryPlan>> PlanCommMemoryAllRanks(const CommQuery& q) {
@@ -446,12 +418,13 @@ StatusOr<CommMemoryPlan> PlanCommMemory(const CommQuery& q) {
   return all[q.rank];
 }
 
-ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, VllmVersion v) {
+ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, const CommFeatures& features) {
   static const CommConstants kDefaults;
-  return ModelContextMemory(gpu, tp, v, kDefaults);
+  return ModelContextMemory(gpu, tp, features, kDefaults);
 }
 
-ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, VllmVersion v, const CommConstants& c) {
+ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, const CommFeatures& features,
+                                 const CommConstants& c) {
   ContextMemory m;
   if (gpu.cuda_context_bytes > 0) {
     m.at_init = gpu.cuda_context_bytes;
@@ -465,7 +438,7 @@ ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, VllmVersion v, cons
   m.first_forward_growth = c.first_forward_growth_bytes;
   m.notes.push_back("kernels loaded lazily in the first forward: " + FormatBytes(m.first_forward_growth) +
                     " (vLLM 0.19 on H100 at TP 1; used for every card and version" +
-                    (UsesV0Engine(v, gpu) ? ", V0 compiles no Triton graphs and may load less" : "") + ")");
+                    (features.v0_engine ? ", V0 compiles no Triton graphs and may load less" : "") + ")");
   if (tp > 1) {
     const int cc = gpu.compute_capability();
     int arch = 0;

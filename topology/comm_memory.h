@@ -1,5 +1,6 @@
-// GPU memory that vLLM's tensor-parallel communication costs each rank, by vLLM version, with when it
-// appears relative to vLLM's memory snapshots (vllm_memory_mechanism.md §1.4, §7;
+// GPU memory that vLLM's tensor-parallel communication costs each rank, for what a vLLM release does
+// with its communicators (CommFeatures, filled by the engine's release table), with when it appears
+// relative to vLLM's memory snapshots (vllm_memory_mechanism.md §1.4, §7;
 // nccl_cuda_overheads.md §1, §2.4).
 //
 // What a TP-only dense run holds per rank (vllm_memory_mechanism.md §7: one device communicator per
@@ -11,15 +12,16 @@
 //   * torch.distributed's NCCL communicator of the TP device group, created by PyTorch at the first
 //     collective vLLM routes through torch.distributed: the logits all-gather of the profile run
 //     (DeviceCommunicatorBase.all_gather -> all_gather_into_tensor on the device group; V0 gathers to
-//     rank 0 with torch.distributed.gather, i.e. send/recv). kFirstCollective. Assumed gone from vLLM
-//     0.20, whose CudaCommunicator.all_gather uses PyNccl (boundary not pinned).
+//     rank 0 with torch.distributed.gather, i.e. send/recv). kFirstCollective. Absent where
+//     CudaCommunicator.all_gather uses PyNccl (features.torch_comm_for_logits_gather false).
 //   * custom all-reduce (TP in {2,4,6,8}, one node, P2P, and NVLink between all GPUs when TP > 2):
 //     meta (2560 B signal + max_size, uncached) and the IPC buffer (max_size) via cudaMalloc, plus an
 //     8 MiB torch tensor rank_data. Off otherwise, with vLLM's warning text.
-//   * torch symmetric-memory all-reduce buffer (VLLM_ALLREDUCE_USE_SYMM_MEM, sm_90/sm_100): v0.19
-//     sm_90 64/32/64/64 MiB at TP 2/4/6/8, + signal pad, in 2 MiB granules.
-//   * FlashInfer all-reduce + RMSNorm fusion workspace (v0.19 default on sm_90/sm_100 at TP > 1 under
-//     torch.compile), allocated during compilation in the profile run; needs the model's hidden size.
+//   * torch symmetric-memory all-reduce buffer (VLLM_ALLREDUCE_USE_SYMM_MEM, sm_90/sm_100): sm_90
+//     64/32/64/64 MiB at TP 2/4/6/8, + signal pad, in 2 MiB granules.
+//   * FlashInfer all-reduce + RMSNorm fusion workspace (where the release turns the pass on: sm_90/sm_100
+//     at TP > 1 under torch.compile), allocated during compilation in the profile run; needs the
+//     model's hidden size.
 // Byte counts are device bytes (2 MiB granules where the allocator works in them); an entry with
 // torch_allocated = true is a caching-allocator request (rank_data: an 8 MiB request that opens a
 // 20 MiB segment) which the device model should replay through its allocator instead.
@@ -35,15 +37,15 @@
 #include "sim/base/status_or.h"
 #include "sim/base/units.h"
 #include "topology/comm_constants.h"
+#include "topology/comm_features.h"
 #include "topology/gpu_spec.h"
 #include "topology/topology.h"
-#include "topology/versions.h"
 
 namespace tpsim {
 
 enum class CommPhase {
-  kDistributedInit,  // inside init_worker_distributed_environment (before vLLM's init snapshot from
-                     // v0.11, after it for v0.9.1-0.10.x)
+  kDistributedInit,  // inside init_worker_distributed_environment (before or after vLLM's init
+                     // snapshot: features.dist_init_in_non_torch_increase)
   kFirstCollective,  // created lazily at the first collective (profile run); lands in
                      // non_torch_increase in every version
 };
@@ -65,11 +67,10 @@ struct CommQuery {
   int tp = 1;
   int rank = 0;
   std::vector<int> gpu_of_rank;  // rank -> GPU index in topology (default identity)
-  VllmVersion vllm;
+  CommFeatures features;  // what the vLLM release does (REQUIRES features.nccl, or nccl_version given)
   bool disable_custom_all_reduce = false;
-  std::string nccl_version;        // "" = the NCCL that ships with that vLLM (CommConstants::nccl_by_vllm)
-  std::optional<bool> nccl_cumem;  // nullopt = what that vLLM does (forced off until v0.10.1, on from
-                                   // v0.10.2 / PR #24141)
+  std::string nccl_version;        // "" = the NCCL that release ships (features.nccl)
+  std::optional<bool> nccl_cumem;  // nullopt = what that release does (features.nccl_cumem_default)
   // Additions beyond the design card:
   std::optional<bool> symm_mem;              // VLLM_ALLREDUCE_USE_SYMM_MEM; nullopt = that vLLM's default
   bool enforce_eager = false;                // no torch.compile: no FlashInfer fusion workspace
@@ -104,20 +105,16 @@ struct CommMemoryPlan {
 };
 
 // The plan of rank q.rank. tp == 1 -> empty plan (no communicator). Bad queries (tp < 1, rank out of
-// range, more ranks than GPUs, a GPU index out of range or used twice, an unparsable nccl_version) are
-// InvalidArgument.
+// range, more ranks than GPUs, a GPU index out of range or used twice, an unparsable nccl_version, no
+// NCCL version at all) are InvalidArgument.
 StatusOr<CommMemoryPlan> PlanCommMemory(const CommQuery& q);
 // Every rank's plan, rank order (q.rank is ignored).
 StatusOr<std::vector<CommMemoryPlan>> PlanCommMemoryAllRanks(const CommQuery& q);
 
 // Whether an allocation of this phase is inside vLLM's logged non_torch_increase (and so charged to the
-// KV budget) for version v: kFirstCollective always; kDistributedInit before v0.11 (the init snapshot
-// was taken before NCCL init; PR #25359 moved it after), vllm_memory_mechanism.md §1.4.
-bool CountedInNonTorchIncrease(CommPhase phase, const VllmVersion& v);
-
-// vLLM's engine for this version and card: V0 before v0.8, and in v0.8-v0.10 for compute capability
-// < 8.0 (the V1 oracle falls back), vllm_memory_mechanism.md §0.
-bool UsesV0Engine(const VllmVersion& v, const GpuSpec& gpu);
+// KV budget): kFirstCollective always; kDistributedInit where the init snapshot precedes distributed init
+// (features.dist_init_in_non_torch_increase), vllm_memory_mechanism.md §1.4.
+bool CountedInNonTorchIncrease(CommPhase phase, const CommFeatures& features);
 
 // CUDA context and lazy module growth (nccl_cuda_overheads.md §2.1, §2.3).
 struct ContextMemory {
@@ -127,8 +124,9 @@ struct ContextMemory {
   Bytes nccl_code = 0;             // NCCL device code, loaded at the first ncclCommInitRank (tp > 1)
   std::vector<std::string> notes;
 };
-ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, VllmVersion v);
-ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, VllmVersion v, const CommConstants& c);
+ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, const CommFeatures& features);
+ContextMemory ModelContextMemory(const GpuSpec& gpu, int tp, const CommFeatures& features,
+                                 const CommConstants& c);
 
 }  // namespace tpsim
 

@@ -1,15 +1,10 @@
 #include "topology/versions.h"
 
 #include <cctype>
-#include <vector>
 
 namespace tpsim {
 
-namespace {
-
-// Reads up to `want` dot-separated numbers from the front of `text` (after an optional 'v'); stops at
-// the first character that is neither a digit nor a dot. Needs at least `need` numbers.
-bool ReadNumbers(const std::string& text, int want, int need, std::vector<int>* out) {
+bool ReadVersionNumbers(const std::string& text, int want, int need, std::vector<int>* out) {
   size_t i = 0;
   if (i < text.size() && (text[i] == 'v' || text[i] == 'V')) ++i;
   out->clear();
@@ -30,26 +25,12 @@ bool ReadNumbers(const std::string& text, int want, int need, std::vector<int>* 
   return static_cast<int>(out->size()) >= need;
 }
 
-}  // namespace
-
-StatusOr<VllmVersion> ParseVllmVersion(const std::string& text) {
-  std::vector<int> n;
-  if (!ReadNumbers(text, 3, 2, &n)) {
-    return Status::InvalidArgument("invalid vLLM version '" + text + "' (expected X.Y.Z, e.g. 0.19.0)");
-  }
-  return VllmVersion{n[0], n[1], n.size() > 2 ? n[2] : 0};
-}
-
 StatusOr<NcclVersion> ParseNcclVersion(const std::string& text) {
   std::vector<int> n;
-  if (!ReadNumbers(text, 3, 3, &n) || n[0] != 2) {
+  if (!ReadVersionNumbers(text, 3, 3, &n) || n[0] != 2) {
     return Status::InvalidArgument("invalid NCCL version '" + text + "' (expected 2.Y.Z, e.g. 2.27.5)");
   }
   return NcclVersion{n[0], n[1], n[2]};
-}
-
-std::string ToString(const VllmVersion& v) {
-  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.patch);
 }
 
 std::string ToString(const NcclVersion& v) {

@@ -1,22 +1,18 @@
-// Version numbers of the two pieces of software whose behaviour the communication model follows:
-// vLLM (VllmVersion, default v0.19.0) and NCCL (NcclVersion). Both compare component-wise with <=>.
-// Parsers accept what the tools print: "0.19.0", "v0.10.1.1" (a fourth component is ignored),
-// "0.8.5.post1", "0.11.0rc1"; "2.27.5", "2.27.5-1", "2.28.9+cuda13.0".
+// The version number of NCCL, whose behaviour the communication model follows, and the reader of
+// dotted version numbers that vLLM's version (sim/engine/vllm_version.h) shares. Topology never sees a
+// vLLM version: what a vLLM release does with its communicators reaches it as CommFeatures
+// (topology/comm_features.h). NcclVersion compares component-wise with <=>; the parser accepts what
+// the tools print: "2.27.5", "2.27.5-1", "2.28.9+cuda13.0".
 #ifndef TPSIM_TOPOLOGY_VERSIONS_H_
 #define TPSIM_TOPOLOGY_VERSIONS_H_
 
 #include <compare>
 #include <string>
+#include <vector>
 
 #include "sim/base/status_or.h"
 
 namespace tpsim {
-
-struct VllmVersion {
-  int major = 0, minor = 19, patch = 0;
-  friend auto operator<=>(const VllmVersion&, const VllmVersion&) = default;
-  friend bool operator==(const VllmVersion&, const VllmVersion&) = default;
-};
 
 struct NcclVersion {
   int major = 0, minor = 0, patch = 0;
@@ -24,10 +20,13 @@ struct NcclVersion {
   friend bool operator==(const NcclVersion&, const NcclVersion&) = default;
 };
 
-StatusOr<VllmVersion> ParseVllmVersion(const std::string& text);
 StatusOr<NcclVersion> ParseNcclVersion(const std::string& text);
-std::string ToString(const VllmVersion& v);  // "0.19.0"
 std::string ToString(const NcclVersion& v);  // "2.27.5"
+
+// Reads up to `want` dot-separated numbers from the front of `text` (after an optional 'v'); stops at
+// the first character that is neither a digit nor a dot. False when fewer than `need` numbers were read
+// or a number exceeds 100000; *out holds the numbers read.
+bool ReadVersionNumbers(const std::string& text, int want, int need, std::vector<int>* out);
 
 }  // namespace tpsim
 

@@ -327,8 +327,8 @@ StatusOr<std::vector<MeasuredRank>> MeasureDeployment(const ResolvedConfig& cfg,
                          pg.AllReduceMin(run.failed() ? INT64_MAX : run.local_available_kv()));
   KvVerdict verdict;
   if (any_failed == 0) {
-    verdict = CheckKvCache(cfg, avail, min_blocks, MakePolicy(cfg)->IsV0());
-    if (verdict.kind.empty()) {
+    verdict = CheckKvCache(cfg, avail, min_blocks);
+    if (verdict.kind == ErrorKind::kNone) {
       TPSIM_RETURN_IF_ERROR(hooks.FirstCollective());
       TPSIM_RETURN_IF_ERROR(run.Stage2(min_blocks));
       if (!run.failed()) m.num_blocks = min_blocks;
@@ -337,11 +337,11 @@ StatusOr<std::vector<MeasuredRank>> MeasureDeployment(const ResolvedConfig& cfg,
   m.report = run.TakeReport();
   m.error_kind = m.report.error_kind;
   m.error_message = m.report.error_message;
-  if (m.error_kind.empty() && !verdict.kind.empty()) {
+  if (m.error_kind == ErrorKind::kNone && verdict.kind != ErrorKind::kNone) {
     m.error_kind = verdict.kind;
     m.error_message = "ValueError: " + verdict.message;
-  } else if (m.error_kind.empty() && any_failed != 0) {
-    m.error_kind = "other_rank_failed";
+  } else if (m.error_kind == ErrorKind::kNone && any_failed != 0) {
+    m.error_kind = ErrorKind::kOtherRankFailed;
     m.error_message = "another rank failed before KV sizing";
   }
 

@@ -55,7 +55,7 @@ struct MeasuredRank {
   Bytes graph_objects = 0;     // growth that stays after capture (the layer's buffers freed)
   std::string nccl_version;
   std::int64_t num_blocks = 0;  // KV blocks per layer after the cross-rank minimum (0 if none)
-  std::string error_kind;      // "" when this rank started; else its verdict or the deployment's KV one
+  ErrorKind error_kind = ErrorKind::kNone;  // or this rank's verdict, or the deployment's KV one
   std::string error_message;
   std::vector<std::string> notes;  // steps skipped and why
   RankReport report;           // the real run: its timeline's device_used are cudaMemGetInfo readings

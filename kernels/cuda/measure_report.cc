@@ -44,8 +44,9 @@ Bytes PeakGrowth(const std::vector<PhaseReading>& phases, const char* name) {
   return p == nullptr ? 0 : p->peak - p->begin;
 }
 
-std::string Outcome(bool ok, const std::string& kind, std::int64_t blocks) {
-  return ok ? "ok (" + FormatThousands(blocks) + " KV blocks)" : "fails (" + kind + ")";
+std::string Outcome(bool ok, ErrorKind kind, std::int64_t blocks) {
+  return ok ? "ok (" + FormatThousands(blocks) + " KV blocks)"
+            : "fails (" + std::string(ErrorKindName(kind)) + ")";
 }
 
 }  // namespace
@@ -136,10 +137,10 @@ std::string RenderMeasureText(const PlanResult& sim, const std::vector<MeasuredR
     for (const std::string& n : m.notes) out << "# note: " << n << "\n";
   }
   bool real_ok = true;
-  std::string real_kind;
+  ErrorKind real_kind = ErrorKind::kNone;
   std::int64_t real_blocks = 0;
   for (const MeasuredRank& m : measured) {
-    if (!m.error_kind.empty() && real_ok) {
+    if (m.error_kind != ErrorKind::kNone && real_ok) {
       real_ok = false;
       real_kind = m.error_kind;
     }
@@ -174,8 +175,8 @@ nlohmann::json MeasureToJson(const PlanResult& sim, const std::vector<MeasuredRa
         {"device_name", m.device_name},
         {"compute_capability", m.compute_capability},
         {"total_gib", JsonGiB(m.total)},
-        {"outcome", m.error_kind.empty() ? "ok" : "error"},
-        {"error", m.error_kind.empty() ? nlohmann::json(nullptr)
+        {"outcome", m.error_kind == ErrorKind::kNone ? "ok" : "error"},
+        {"error", m.error_kind == ErrorKind::kNone ? nlohmann::json(nullptr)
                                         : nlohmann::json{{"kind", m.error_kind}, {"message", m.error_message}}},
         {"num_blocks", m.num_blocks},
         {"context_gib", JsonGiB(m.context)},

@@ -84,7 +84,7 @@ StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg,
   TPSIM_ASSIGN_OR_RETURN(std::int64_t min_blocks, pg.AllReduceMin(local_blocks));
   PlanResult result;
   result.cfg = cfg;
-  std::unique_ptr<VllmPolicy> policy = MakePolicy(cfg);
+  const VllmPolicy* policy = &PolicyFor(cfg);
   result.policy = std::string(policy->name());
   result.page_bytes_per_layer = PageBytesPerLayer(cfg);
   bool kv_failed = false;
@@ -93,13 +93,13 @@ StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg,
   const Bytes my_avail = run.failed() ? INT64_MAX : run.local_available_kv();
   TPSIM_ASSIGN_OR_RETURN(std::int64_t avail, pg.AllReduceMin(my_avail));
   if (any_failed == 0) {
-    verdict = CheckKvCache(cfg, avail, min_blocks, policy->IsV0());
-    kv_failed = !verdict.kind.empty();
+    verdict = CheckKvCache(cfg, avail, min_blocks);
+    kv_failed = verdict.kind != ErrorKind::kNone;
   }
   if (any_failed == 0 && !kv_failed) TPSIM_RETURN_IF_ERROR(run.Stage2(min_blocks));
 
   RankReport report = run.TakeReport();
-  if (kv_failed && report.error_kind.empty()) {
+  if (kv_failed && report.error_kind == ErrorKind::kNone) {
     report.log.push_back(verdict.message);
   }
   TPSIM_ASSIGN_OR_RETURN(std::vector<std::string> gathered, pg.Gather(RankReportToJson(report)));
@@ -114,7 +114,7 @@ StatusOr<PlanResult> RunRankImpl(const ResolvedConfig& cfg_in, ProcessGroup& pg,
   result.available_kv = avail;
   result.num_blocks = min_blocks;
   for (const RankReport& r : result.ranks) {
-    if (!r.error_kind.empty() && result.ok) {
+    if (r.error_kind != ErrorKind::kNone && result.ok) {
       result.ok = false;
       result.error_kind = r.error_kind;
       result.error_message = r.error_message;

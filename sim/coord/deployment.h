@@ -21,7 +21,7 @@ struct PlanResult {
   ResolvedConfig cfg;
   std::string policy;
   bool ok = true;
-  std::string error_kind;     // "" when ok
+  ErrorKind error_kind = ErrorKind::kNone;
   std::string error_message;  // vLLM's words
   int error_rank = -1;
   std::int64_t num_blocks = 0;

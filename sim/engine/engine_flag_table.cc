@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "sim/engine/vllm_version.h"
+#include "sim/engine/release_table.h"
 
 namespace tpsim {
 

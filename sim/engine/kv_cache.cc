@@ -1,7 +1,8 @@
 #include "sim/engine/kv_cache.h"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "sim/engine/vllm_policy.h"
 
 namespace tpsim {
 
@@ -11,11 +12,9 @@ Bytes PageBytesPerLayer(const ResolvedConfig& cfg) {
          DTypeBytes(cfg.kv_dtype);
 }
 
-std::int64_t NumBlocks(const ResolvedConfig& cfg, Bytes available, bool v0) {
+std::int64_t NumBlocks(const ResolvedConfig& cfg, Bytes available) {
   if (available <= 0) return 0;
-  const Bytes page = PageBytesPerLayer(cfg);
-  if (v0) return available / (page * cfg.model.num_layers);
-  return (available / page) / cfg.model.num_layers;
+  return PolicyFor(cfg).NumBlocks(available, PageBytesPerLayer(cfg), cfg.model.num_layers);
 }
 
 Bytes BytesForOneRequest(const ResolvedConfig& cfg, std::int64_t len) {
@@ -36,42 +35,15 @@ std::int64_t EstimateMaxModelLen(const ResolvedConfig& cfg, Bytes available) {
   return best;
 }
 
-KvVerdict CheckKvCache(const ResolvedConfig& cfg, Bytes available, std::int64_t num_blocks, bool v0) {
-  KvVerdict v;
+KvVerdict CheckKvCache(const ResolvedConfig& cfg, Bytes available, std::int64_t num_blocks) {
   if (available <= 0 || num_blocks <= 0) {
-    v.kind = "no_kv_memory";
+    KvVerdict v;
+    v.kind = ErrorKind::kNoKvMemory;
     v.message = "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
                 "when initializing the engine.";
     return v;
   }
-  char buf[768];
-  if (v0) {
-    const std::int64_t tokens = cfg.block_size * num_blocks;
-    if (cfg.max_model_len > tokens) {
-      v.kind = "kv_cache_too_small";
-      std::snprintf(buf, sizeof(buf),
-                    "The model's max seq len (%lld) is larger than the maximum number of tokens that "
-                    "can be stored in KV cache (%lld). Try increasing `gpu_memory_utilization` or "
-                    "decreasing `max_model_len` when initializing the engine.",
-                    static_cast<long long>(cfg.max_model_len), static_cast<long long>(tokens));
-      v.message = buf;
-    }
-    return v;
-  }
-  const Bytes needed = BytesForOneRequest(cfg, cfg.max_model_len);
-  if (needed > available) {
-    v.kind = "kv_cache_too_small";
-    std::snprintf(buf, sizeof(buf),
-                  "To serve at least one request with the models's max seq len (%lld), (%.2f GiB KV "
-                  "cache is needed, which is larger than the available KV cache memory (%.2f GiB). "
-                  "Based on the available memory, the estimated maximum model length is %lld. Try "
-                  "increasing `gpu_memory_utilization` or decreasing `max_model_len` when "
-                  "initializing the engine.",
-                  static_cast<long long>(cfg.max_model_len), ToGiB(needed), ToGiB(available),
-                  static_cast<long long>(EstimateMaxModelLen(cfg, available)));
-    v.message = buf;
-  }
-  return v;
+  return PolicyFor(cfg).CheckKvCache(cfg, available, num_blocks);
 }
 
 }  // namespace tpsim

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "sim/engine/vllm_policy.h"
+
 namespace tpsim {
 
 namespace {
@@ -153,20 +155,13 @@ Status EmitForward(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_
   return Status::Ok();
 }
 
-SamplerPath SamplerPathFor(const ResolvedConfig& cfg, std::int64_t rows) {
-  if (cfg.era == VllmEra::kV0) return SamplerPath::kSort;
-  if (cfg.version < VllmVersion{0, 10, 2}) return SamplerPath::kFlashInfer;
-  if (cfg.version >= VllmVersion{0, 19, 0} && rows >= 8) return SamplerPath::kTriton;
-  return SamplerPath::kSort;
-}
-
 Status EmitSampler(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_t rows,
                    RankMachine* m) {
   Scope s(m);
   const std::int64_t vp = plan.vocab_padded;
   const std::int64_t v = cfg.model.vocab_size;
   const int b = DTypeBytes(cfg.dtype);
-  const bool v0 = cfg.era == VllmEra::kV0;
+  const VllmPolicy& policy = PolicyFor(cfg);
   TPSIM_RETURN_IF_ERROR(
       s.Alloc(MemCategory::kSampler, "last hidden states", rows * cfg.model.hidden_size * b).status());
   TPSIM_ASSIGN_OR_RETURN(BlockHandle local,
@@ -181,7 +176,7 @@ Status EmitSampler(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_
   }
   TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "logits float32", rows * v * 4).status());
   TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "greedy argmax", rows * 8).status());
-  const SamplerPath path = SamplerPathFor(cfg, rows);
+  const SamplerPath path = policy.SamplerPathFor(cfg.version, rows);
   if (path == SamplerPath::kSort) {
     Scope sort(m);
     TPSIM_RETURN_IF_ERROR(sort.Alloc(MemCategory::kSampler, "sorted logits", rows * v * 4).status());
@@ -196,7 +191,7 @@ Status EmitSampler(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_
     return Status::Ok();
   }
   TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "probs float32", rows * v * 4).status());
-  if (v0) {
+  if (policy.SamplerComputesLogprobs()) {
     TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "logprobs float32", rows * v * 4).status());
   }
   TPSIM_RETURN_IF_ERROR(s.Alloc(MemCategory::kSampler, "exponential q", rows * v * 4).status());

@@ -45,10 +45,8 @@ Bytes CublasWorkspaceBytes(int compute_capability);
 Status EmitForward(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_t tokens, bool compiled,
                    RankMachine* m, BlockHandle* hidden, std::vector<BlockHandle>* persistent);
 
-enum class SamplerPath { kSort, kFlashInfer, kTriton };
-SamplerPath SamplerPathFor(const ResolvedConfig& cfg, std::int64_t rows);
-
-// Runs compute_logits + the sampler on `rows` rows; frees everything it allocates.
+// Runs compute_logits + the sampler on `rows` rows, on the path the era's policy picks
+// (VllmPolicy::SamplerPathFor); frees everything it allocates.
 Status EmitSampler(const ResolvedConfig& cfg, const ShardPlan& plan, std::int64_t rows,
                    RankMachine* m);
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "sim/engine/engine_flag_table.h"
+#include "sim/engine/vllm_policy.h"
 
 namespace tpsim {
 
@@ -12,72 +13,14 @@ namespace {
 
 std::string S(std::int64_t v) { return std::to_string(v); }
 
-bool Contains(std::string hay, const std::string& needle) {
-  std::transform(hay.begin(), hay.end(), hay.begin(), [](unsigned char c) { return std::tolower(c); });
-  return hay.find(needle) != std::string::npos;
-}
-
-// V1 batch defaults, research §2.4 (EngineArgs._set_default_args_v1 / get_batch_defaults).
-void V1BatchDefaults(const VllmVersion& v, const GpuSpec& gpu, Bytes total, bool llm,
-                     std::int64_t* t, std::int64_t* s) {
-  const bool h100_by_name = Contains(gpu.name, "h100") || Contains(gpu.name, "h200");
-  bool big;
-  if (v < VllmVersion{0, 8, 5}) {
-    big = h100_by_name;
-  } else if (v < VllmVersion{0, 9, 0}) {
-    big = total >= 70 * kGiB;
-  } else {
-    big = total >= 70 * kGiB && !Contains(gpu.name, "a100");
-  }
-  if (big) {
-    *t = llm ? 16384 : 8192;
-    *s = 1024;
-  } else {
-    *t = llm ? 8192 : 2048;
-    *s = (v < VllmVersion{0, 8, 4}) ? 1024 : 256;
-  }
-}
-
 }  // namespace
 
 std::int64_t ResolvedConfig::profile_num_reqs() const {
-  if (era == VllmEra::kV0) return max_num_seqs;
-  return std::min(max_num_seqs, max_num_batched_tokens);
+  return PolicyFor(era).ProfileNumReqs(max_num_seqs, max_num_batched_tokens);
 }
 
-std::vector<std::int64_t> CaptureSizes(const VllmVersion& v, bool v0, std::int64_t s,
-                                       std::int64_t t, std::int64_t override_max) {
-  std::vector<std::int64_t> sizes;
-  if (v0) {
-    // [1, 2, 4] + [8 i], kept up to the first candidate >= S.
-    std::vector<std::int64_t> cand = {1, 2, 4};
-    for (int i = 1; i <= 1024; ++i) cand.push_back(8 * i);
-    for (std::int64_t c : cand) {
-      sizes.push_back(c);
-      if (c >= s) break;
-    }
-  } else {
-    std::int64_t m;
-    if (override_max > 0) {
-      m = std::min(override_max, t);
-    } else if (v < VllmVersion{0, 10, 0}) {
-      m = 512;
-    } else {
-      m = std::min<std::int64_t>(2 * s, 512);
-    }
-    if (v >= VllmVersion{0, 9, 0}) m = std::min(m, t);
-    for (std::int64_t c : {1, 2, 4}) {
-      if (c <= m) sizes.push_back(c);
-    }
-    if (v < VllmVersion{0, 12, 0}) {
-      for (std::int64_t c = 8; c <= m; c += 8) sizes.push_back(c);
-    } else {
-      for (std::int64_t c = 8; c < std::min<std::int64_t>(m + 1, 256); c += 8) sizes.push_back(c);
-      for (std::int64_t c = 256; c <= m; c += 16) sizes.push_back(c);
-    }
-  }
-  std::sort(sizes.rbegin(), sizes.rend());
-  return sizes;
+const ConfigConstants& ResolvedConfig::config_constants() const {
+  return constants != nullptr ? *constants : DefaultConfigConstants();
 }
 
 StatusOr<ResolvedConfig> ResolveEngineArgs(const EngineArgs& args, const std::string& configs_dir) {
@@ -98,17 +41,16 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
     c.gpu.total_memory_bytes = static_cast<Bytes>(std::llround(g * static_cast<double>(kGiB)));
   }
   TPSIM_ASSIGN_OR_RETURN(c.version, ParseSupportedVllmVersion(args.vllm_version));
-  TPSIM_ASSIGN_OR_RETURN(c.era, EraOf(c.version, c.gpu.compute_capability()));
-  const bool v0 = c.era == VllmEra::kV0;
+  c.era = EraOf(c.version, c.gpu.compute_capability());
+  const VllmPolicy& policy = PolicyFor(c.era);
 
   c.tp = args.tensor_parallel_size;
 
   // Utilization.
-  const double default_u = c.version >= VllmVersion{0, 20, 0} ? 0.92 : 0.90;
-  c.gpu_memory_utilization = args.gpu_memory_utilization.value_or(default_u);
+  c.gpu_memory_utilization = args.gpu_memory_utilization.value_or(policy.DefaultGpuMemoryUtilization());
 
   // Quantization method and dtype.
-  const int marlin_min_cc = c.version >= VllmVersion{0, 14, 0} ? 75 : 80;  // PR #31008 (2025-12-19)
+  const int marlin_min_cc = policy.MarlinMinComputeCapability(c.version);
   TPSIM_ASSIGN_OR_RETURN(LinearMethodChoice lm,
                          SelectLinearMethod(model, args.quantization, c.gpu.compute_capability(),
                                             marlin_min_cc));
@@ -164,31 +106,19 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
   }
 
   // Scheduler defaults (§2.4, §2.5).
-  std::int64_t t_default = 0, s_default = 0;
-  if (v0) {
-    c.chunked_prefill = args.enable_chunked_prefill.value_or(c.max_model_len > 32768);
-    s_default = 256;
-    t_default = c.chunked_prefill ? 2048 : std::max<std::int64_t>(c.max_model_len, 2048);
-  } else {
-    V1BatchDefaults(c.version, c.gpu, c.gpu.total_memory_bytes, args.usage_context == "llm",
-                    &t_default, &s_default);
-    if (c.version < VllmVersion{0, 12, 0}) {
-      c.chunked_prefill = true;  // "V1 always uses chunked prefills" until PR #28665
-    } else {
-      c.chunked_prefill = args.enable_chunked_prefill.value_or(true);
-    }
-  }
-  c.max_num_seqs = args.max_num_seqs.value_or(s_default);
+  const SchedulerDefaults sched = policy.DefaultScheduler(
+      c.version, {c.gpu.name, c.gpu.total_memory_bytes, args.usage_context == "llm", c.max_model_len,
+                  args.enable_chunked_prefill});
+  c.chunked_prefill = sched.chunked_prefill;
+  c.max_num_seqs = args.max_num_seqs.value_or(sched.max_num_seqs);
   if (args.max_num_batched_tokens) {
     c.max_num_batched_tokens = *args.max_num_batched_tokens;
   } else {
-    std::int64_t t = t_default;
-    if (!v0 && !c.chunked_prefill) t = std::max(c.max_model_len, t);
-    if (!v0 && c.version >= VllmVersion{0, 12, 0}) t = std::min(t, c.max_num_seqs * c.max_model_len);
-    c.max_num_batched_tokens = t;
+    c.max_num_batched_tokens =
+        policy.DefaultBatchedTokens(c.version, sched, c.max_model_len, c.max_num_seqs);
   }
-  if (!args.max_num_seqs && !v0 && c.version >= VllmVersion{0, 12, 0}) {
-    c.max_num_seqs = std::min(c.max_num_seqs, c.max_num_batched_tokens);
+  if (!args.max_num_seqs) {
+    c.max_num_seqs = policy.CapDefaultMaxNumSeqs(c.version, c.max_num_seqs, c.max_num_batched_tokens);
   }
   if (!c.chunked_prefill && c.max_num_batched_tokens < c.max_model_len) {
     return Status::InvalidArgument(
@@ -211,20 +141,17 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
                          " exceeds max_num_batched_tokens; capped to " + S(c.max_num_batched_tokens));
   }
   if (!c.enforce_eager) {
-    c.capture_sizes = CaptureSizes(c.version, v0, c.max_num_seqs, c.max_num_batched_tokens,
-                                   args.max_cudagraph_capture_size.value_or(0));
-    if (v0 || c.version < VllmVersion{0, 11, 0}) {
-      c.cudagraph_mode = CudaGraphMode::kPiecewise;  // V0: whole-model graphs, one per size
-    } else {
-      c.cudagraph_mode = CudaGraphMode::kFullAndPiecewise;
+    c.capture_sizes = policy.CaptureSizes(c.version, c.max_num_seqs, c.max_num_batched_tokens,
+                                          args.max_cudagraph_capture_size.value_or(0));
+    c.cudagraph_mode = policy.GraphMode();
+    if (c.cudagraph_mode == CudaGraphMode::kFullAndPiecewise) {
       for (std::int64_t size : c.capture_sizes) {
         if (size <= c.max_num_seqs) c.full_capture_sizes.push_back(size);
       }
     }
   }
   c.subtract_cudagraph_estimate =
-      !c.enforce_eager && (c.era == VllmEra::kV1_0_20 ||
-                           (c.era == VllmEra::kV1_0_18 && args.estimate_cudagraphs_env));
+      !c.enforce_eager && policy.SubtractsCudaGraphEstimate(args.estimate_cudagraphs_env);
 
   // Topology: N identical cards.
   TPSIM_ASSIGN_OR_RETURN(c.topology,
@@ -236,6 +163,11 @@ StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelCon
                                    " GPUs, fewer than --tensor-parallel-size " + S(c.tp));
   }
   TPSIM_RETURN_IF_ERROR(CheckTensorParallelSplit(model, c.tp, c.linear));
+
+  // The numbers configs/ holds for the communication model and the replay, and what this release does
+  // with its communicators.
+  TPSIM_ASSIGN_OR_RETURN(c.constants, LoadConfigConstants(configs_dir));
+  c.comm_features = CommFeaturesFor(c.version, c.gpu, c.constants->nccl_pins);
   return c;
 }
 

@@ -1,20 +1,25 @@
 // ResolvedConfig: a deployment with every vLLM default filled in, as vLLM's EngineArgs ->
 // VllmConfig would resolve it for that version, GPU and usage context
 // (research/vllm_memory_mechanism.md §2.4, §2.5, §3.1, §4.1, §4.2). Errors are vLLM's own rejections
-// of inconsistent flags (exit 2), never memory verdicts.
+// of inconsistent flags (exit 2), never memory verdicts. Every default that depends on the release comes
+// from the era's policy (vllm_policy.h); the release table (release_table.h) says which era.
 #ifndef TPSIM_SIM_ENGINE_RESOLVED_CONFIG_H_
 #define TPSIM_SIM_ENGINE_RESOLVED_CONFIG_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "sim/base/status_or.h"
+#include "sim/engine/config_constants.h"
 #include "sim/engine/engine_args.h"
+#include "sim/engine/release_table.h"
 #include "sim/engine/vllm_version.h"
 #include "sim/model/model_config.h"
 #include "sim/shard/linear_method.h"
 #include "sim/shard/shard_plan.h"
+#include "topology/comm_features.h"
 #include "topology/gpu_spec.h"
 #include "topology/topology.h"
 
@@ -46,11 +51,15 @@ struct ResolvedConfig {
   std::vector<std::int64_t> full_capture_sizes;  // FULL (uniform decode) sizes, descending
   bool subtract_cudagraph_estimate = false;
   std::vector<std::string> warnings;             // vLLM's warnings while resolving
+  CommFeatures comm_features;  // what the release does with its communicators on this card
+  std::shared_ptr<const ConfigConstants> constants;  // read from configs/; null: the defaults
 
-  std::int64_t profile_num_reqs() const;  // V1: min(S, T); V0: S
+  std::int64_t profile_num_reqs() const;  // the era's rows of the dummy sampler run (V1 min(S, T), V0 S)
+  const ConfigConstants& config_constants() const;  // *constants, or DefaultConfigConstants()
 };
 
-// REQUIRES: configs_dir holds models/ and gpus/. Errors: unknown model/GPU/version, out-of-range
+// REQUIRES: configs_dir holds models/ and gpus/ (nccl.json and engine.json are read when present).
+// Errors: unknown model/GPU/version, a malformed nccl.json or engine.json, out-of-range
 // flags (utilization not in (0, 1], tp < 1, block size not in {1..256 power of 2}, negative lengths),
 // max_model_len above the model's limit, T < max_model_len with chunked prefill off, T < S.
 StatusOr<ResolvedConfig> ResolveEngineArgs(const EngineArgs& args, const std::string& configs_dir);
@@ -58,11 +67,6 @@ StatusOr<ResolvedConfig> ResolveEngineArgs(const EngineArgs& args, const std::st
 // Same, for an already-loaded model (sweeps and tests avoid re-reading config.json).
 StatusOr<ResolvedConfig> ResolveWithModel(const EngineArgs& args, const ModelConfig& model,
                                           const GpuSpec& gpu, const std::string& configs_dir);
-
-// vLLM's capture-size list for a version (§4.1); descending.
-std::vector<std::int64_t> CaptureSizes(const VllmVersion& v, bool v0, std::int64_t max_num_seqs,
-                                       std::int64_t max_num_batched_tokens,
-                                       std::int64_t max_capture_override);
 
 }  // namespace tpsim
 

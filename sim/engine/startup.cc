@@ -13,17 +13,6 @@ namespace tpsim {
 
 namespace {
 
-// Simulated clock (issue 6: "a small documented cost model"). Only phase durations depend on these;
-// no memory figure does.
-constexpr double kContextCreateSeconds = 1.0;   // CUDA context + torch import; assumed
-constexpr double kCommunicatorSeconds = 0.5;    // ncclCommInitRank + warm-up; assumed
-constexpr double kMatmulEfficiency = 0.5;       // achieved / peak tensor FLOPS in the dummy run; assumed
-constexpr double kGraphCaptureSeconds = 0.1;    // per captured graph (vLLM logs ~5-20 s for 67 sizes)
-// CUDA-graph driver objects: device memory per captured kernel node. An order-of-magnitude assumption
-// (between what calibration rows C030 and C045 imply, 13-28 KiB); verify on a GPU.
-constexpr Bytes kGraphBytesPerNode = 16 * kKiB;
-constexpr int kKernelsPerLayer = 12;  // norm, qkv, q/k norm, rope, attn, o, ar, norm, gate_up, act, down, ar
-
 std::string Fmt(const char* fmt, double a) {
   char buf[256];
   std::snprintf(buf, sizeof(buf), fmt, a);
@@ -37,7 +26,7 @@ StartupRun::StartupRun(const ResolvedConfig& cfg, int rank, Device* device, Star
 
 StartupRun::StartupRun(const ResolvedConfig& cfg, int rank, Device* device,
                        const StartupOptions& options, StartupHooks* hooks)
-    : cfg_(cfg), rank_(rank), hooks_(hooks), policy_(MakePolicy(cfg)), options_(options),
+    : cfg_(cfg), rank_(rank), hooks_(hooks), policy_(&PolicyFor(cfg)), options_(options),
       m_(device, rank) {
   m_.set_record_events(options.record_timeline);
   report_.rank = rank;
@@ -47,7 +36,7 @@ StartupRun::StartupRun(const ResolvedConfig& cfg, int rank, Device* device,
 
 Status StartupRun::Verdict(const Status& s) {
   if (s.ok() || s.code() != Status::Code::kResourceExhausted) return s;
-  report_.error_kind = "oom";
+  report_.error_kind = ErrorKind::kOom;
   report_.error_message = "torch.OutOfMemoryError: " + s.message();
   m_.Mark("out of memory");
   return Status::Ok();
@@ -76,11 +65,12 @@ Status StartupRun::Stage1() {
 
 Status StartupRun::InitDevice() {
   m_.BeginPhase("init_device");
-  const ContextMemory ctx = ModelContextMemory(cfg_.gpu, cfg_.tp, cfg_.version);
+  const ContextMemory ctx =
+      ModelContextMemory(cfg_.gpu, cfg_.tp, cfg_.comm_features, cfg_.config_constants().comm);
   if (hooks_ == nullptr) {
     TPSIM_RETURN_IF_ERROR(m_.RawAlloc(MemCategory::kContext, "CUDA context", ctx.at_init).status());
   }
-  m_.Advance(kContextCreateSeconds);
+  m_.Advance(cfg_.config_constants().engine.context_create_seconds);
   report_.cuda_context = ctx.at_init;
   const Bytes total = report_.total;
   report_.requested = policy_->Requested(total, cfg_.gpu_memory_utilization);
@@ -92,7 +82,8 @@ Status StartupRun::InitDevice() {
   q.topology = &cfg_.topology;
   q.tp = cfg_.tp;
   q.rank = rank_;
-  q.vllm = cfg_.version;
+  q.features = cfg_.comm_features;
+  q.constants = &cfg_.config_constants().comm;
   q.disable_custom_all_reduce = cfg_.args.disable_custom_all_reduce;
   q.enforce_eager = cfg_.enforce_eager;
   q.hidden_size = static_cast<int>(cfg_.model.hidden_size);
@@ -123,14 +114,14 @@ Status StartupRun::InitDevice() {
     }
   }
   if (cfg_.tp > 1) {
-    m_.Advance(kCommunicatorSeconds);
+    m_.Advance(cfg_.config_constants().engine.communicator_init_seconds);
     m_.Collective("pynccl warm-up all_reduce", 4);
   }
   m_.EmptyCache();
   if (!policy_->SnapshotBeforeDistributedInit()) readings_.init = m_.Snapshot();
   report_.init_free = readings_.init.free;
-  if (!policy_->IsV0() && cfg_.era != VllmEra::kV1_0_8 && readings_.init.free < report_.requested) {
-    report_.error_kind = "insufficient_free_memory";
+  if (policy_->ChecksFreeMemoryAtInit() && readings_.init.free < report_.requested) {
+    report_.error_kind = ErrorKind::kInsufficientFreeMemory;
     report_.error_message =
         "ValueError: Free memory on device (" + Fmt("%.2f", ToGiB(readings_.init.free)) + "/" +
         Fmt("%.2f", ToGiB(total)) + " GiB) on startup is less than desired GPU memory utilization (" +
@@ -139,26 +130,13 @@ Status StartupRun::InitDevice() {
     return Status::Ok();
   }
 
-  if (!policy_->IsV0()) {
-    // GPUModelRunner.__init__ persistent buffers (research §1.1 table): on top of the budget.
-    m_.BeginPhase("model_runner_init");
-    const std::int64_t t = cfg_.max_num_batched_tokens, s = cfg_.max_num_seqs;
-    const Bytes b = DTypeBytes(cfg_.dtype);
-    const std::pair<const char*, Bytes> buffers[] = {
-        {"input_ids [T] int32", t * 4},
-        {"positions [T] int64", t * 8},
-        {"inputs_embeds [T, H]", t * cfg_.model.hidden_size * b},
-        {"query_start_loc [S+1] int32", (s + 1) * 4},
-        {"seq_lens [S] int32", s * 4},
-        {"slot_mapping [T] int64", t * 8},
-        {"block_table [S, max_blocks] int32", s * CeilDiv(cfg_.max_model_len, cfg_.block_size) * 4},
-        {"sampling tensors [S] x 6", s * 4 * 6},
-    };
-    for (const auto& [label, bytes] : buffers) {
-      TPSIM_ASSIGN_OR_RETURN(BlockHandle h, m_.TorchAlloc(MemCategory::kRunnerBuffers, label, bytes));
-      persistent_.push_back(h);
-      report_.runner_buffers += m_.allocator().BlockSize(h);
-    }
+  const std::vector<RunnerBuffer> buffers = policy_->RunnerBuffers(cfg_);
+  if (!buffers.empty()) m_.BeginPhase("model_runner_init");
+  for (const RunnerBuffer& buffer : buffers) {
+    TPSIM_ASSIGN_OR_RETURN(BlockHandle h,
+                           m_.TorchAlloc(MemCategory::kRunnerBuffers, buffer.label, buffer.bytes));
+    persistent_.push_back(h);
+    report_.runner_buffers += m_.allocator().BlockSize(h);
   }
   return Status::Ok();
 }
@@ -185,25 +163,15 @@ Status StartupRun::LoadModel() {
 }
 
 Bytes StartupRun::CudaGraphPoolBytes() const {
-  if (cfg_.capture_sizes.empty()) return 0;
-  const std::int64_t mx = cfg_.capture_sizes.front();
-  const Bytes b = DTypeBytes(cfg_.dtype);
-  const std::int64_t h = cfg_.model.hidden_size;
-  if (policy_->IsV0()) {
-    // One whole-model graph per size; intermediates are reused inside the pool: the eager forward's
-    // live set at the largest size.
-    return mx * b * (5 * h + 3 * cfg_.model.intermediate_size / cfg_.tp);
-  }
-  // Piecewise: vLLM keeps only weak references to every piece's outputs except the last, so the
-  // shared pool is reused piece after piece: it holds about one piece's working set (the MLP window of
-  // the compiled forward) at the largest size.
-  return mx * b * (h + 3 * cfg_.model.intermediate_size / cfg_.tp);
+  return cfg_.capture_sizes.empty() ? 0 : policy_->CudaGraphPoolBytes(cfg_);
 }
 
 namespace {
 
 Bytes GraphOverhead(const ResolvedConfig& cfg, std::int64_t graphs) {
-  return RoundUp(graphs * cfg.model.num_layers * kKernelsPerLayer * kGraphBytesPerNode, 2 * kMiB);
+  const EngineConstants& e = cfg.config_constants().engine;
+  return RoundUp(graphs * cfg.model.num_layers * e.graph_kernels_per_layer * e.graph_bytes_per_node,
+                 2 * kMiB);
 }
 
 std::int64_t NumGraphs(const ResolvedConfig& cfg) {
@@ -217,12 +185,13 @@ Status StartupRun::ProfileRun() {
   m_.EmptyCache();
   m_.ResetPeak();
   readings_.before_profile = m_.Snapshot();
-  const bool compiled = !policy_->IsV0() && !cfg_.enforce_eager;
+  const bool compiled = policy_->CompilesForward(cfg_.enforce_eager);
   BlockHandle hidden = 0;
   TPSIM_RETURN_IF_ERROR(EmitForward(cfg_, *plan_, cfg_.max_num_batched_tokens, compiled, &m_, &hidden,
                                     &persistent_));
   // Lazily loaded kernels and lazily connected NCCL buffers appear with the first forward.
-  const ContextMemory ctx = ModelContextMemory(cfg_.gpu, cfg_.tp, cfg_.version);
+  const ContextMemory ctx =
+      ModelContextMemory(cfg_.gpu, cfg_.tp, cfg_.comm_features, cfg_.config_constants().comm);
   if (hooks_ != nullptr) {
     TPSIM_RETURN_IF_ERROR(hooks_->ProfileForward());
     m_.Mark("real forward");
@@ -239,7 +208,7 @@ Status StartupRun::ProfileRun() {
   TPSIM_RETURN_IF_ERROR(EmitSampler(cfg_, *plan_, cfg_.profile_num_reqs(), &m_));
   m_.TorchFree(hidden);
   m_.Advance(ForwardFlops(cfg_, *plan_, cfg_.max_num_batched_tokens) /
-             (cfg_.gpu.fp16_tensor_tflops * 1e12 * kMatmulEfficiency));
+             (cfg_.gpu.fp16_tensor_tflops * 1e12 * cfg_.config_constants().engine.matmul_efficiency));
   readings_.peak_during_profile = m_.allocator().stats().peak_allocated;
 
   if (policy_->EstimatesCudaGraphs() && !cfg_.enforce_eager) {
@@ -267,12 +236,12 @@ Status StartupRun::ProfileRun() {
   m_.EmptyCache();
   readings_.after_profile = m_.Snapshot();
 
-  KvBudget budget = policy_->Budget(readings_);
+  KvBudget budget = policy_->Budget(readings_, cfg_.subtract_cudagraph_estimate);
   if (cfg_.args.kv_cache_memory) budget.available = *cfg_.args.kv_cache_memory;
   report_.activation_peak = budget.activation_peak;
   report_.non_torch = budget.non_torch;
   report_.available_kv = budget.available;
-  report_.num_blocks_local = NumBlocks(cfg_, budget.available, policy_->IsV0());
+  report_.num_blocks_local = NumBlocks(cfg_, budget.available);
   report_.log.push_back("Available KV cache memory: " + Fmt("%.2f", ToGiB(budget.available)) + " GiB");
   m_.BeginPhase("kv_cache_sizing");
   return Status::Ok();
@@ -311,7 +280,7 @@ Status StartupRun::CaptureCudaGraphs() {
                     GraphOverhead(cfg_, graphs))
             .status());
   }
-  m_.Advance(kGraphCaptureSeconds * static_cast<double>(graphs));
+  m_.Advance(cfg_.config_constants().engine.graph_capture_seconds * static_cast<double>(graphs));
   report_.cudagraph = m_.Snapshot().cuda_used - before;
   report_.log.push_back("Graph capturing finished, took " + Fmt("%.2f", ToGiB(report_.cudagraph)) +
                         " GiB");
@@ -320,7 +289,7 @@ Status StartupRun::CaptureCudaGraphs() {
 
 Status StartupRun::SamplerWarmup() {
   // compile_or_warm_up_model runs _dummy_sampler_run again after capture (V1); its blocks stay cached.
-  if (policy_->IsV0()) return Status::Ok();
+  if (!policy_->WarmsUpSamplerAfterCapture()) return Status::Ok();
   m_.BeginPhase("sampler_warmup");
   TPSIM_ASSIGN_OR_RETURN(BlockHandle hidden,
                          m_.TorchAlloc(MemCategory::kSampler, "hidden states",

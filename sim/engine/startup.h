@@ -66,7 +66,7 @@ class StartupRun {
   // KV tensors with `num_blocks` (the cross-rank minimum), graphs and warm-up. No-op after a verdict.
   Status Stage2(std::int64_t num_blocks);
 
-  bool failed() const { return !report_.error_kind.empty(); }
+  bool failed() const { return report_.error_kind != ErrorKind::kNone; }
   std::int64_t local_num_blocks() const { return report_.num_blocks_local; }
   Bytes local_available_kv() const { return report_.available_kv; }
   RankReport TakeReport();
@@ -83,7 +83,7 @@ class StartupRun {
   const ResolvedConfig& cfg_;
   int rank_;
   StartupHooks* hooks_;  // null: book driver/library memory (simulation)
-  std::unique_ptr<VllmPolicy> policy_;
+  const VllmPolicy* policy_;  // the era's (PolicyFor)
   StartupOptions options_;
   std::shared_ptr<const ShardPlan> plan_;
   RankMachine m_;

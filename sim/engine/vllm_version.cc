@@ -1,44 +1,25 @@
 #include "sim/engine/vllm_version.h"
 
-#include <cstdio>
-#include <string>
+#include <vector>
+
+#include "topology/versions.h"
 
 namespace tpsim {
 
-StatusOr<VllmVersion> ParseSupportedVllmVersion(const std::string& text) {
-  StatusOr<VllmVersion> v = ParseVllmVersion(text);
-  if (!v.ok()) {
-    return Status::InvalidArgument("invalid --vllm-version '" + text + "' (expected X.Y.Z, e.g. 0.19.0)");
+StatusOr<VllmVersion> ParseVllmVersion(const std::string& text) {
+  std::vector<int> n;
+  if (!ReadVersionNumbers(text, 3, 2, &n)) {
+    return Status::InvalidArgument("invalid vLLM version '" + text + "' (expected X.Y.Z, e.g. 0.19.0)");
   }
-  if (*v < VllmVersion{0, 6, 5} || *v >= VllmVersion{1, 0, 0}) {
-    return Status::InvalidArgument("unsupported --vllm-version " + ToString(*v) +
-                                   " (tpsim models vLLM 0.6.5 to 0.x)");
-  }
+  VllmVersion v;
+  v.major = n[0];
+  v.minor = n[1];
+  v.patch = n.size() > 2 ? n[2] : 0;
   return v;
 }
 
-std::string_view VllmEraName(VllmEra era) {
-  switch (era) {
-    case VllmEra::kV0: return "V0 (0.6.5-0.10)";
-    case VllmEra::kV1_0_8: return "V1 (0.8-0.9.0)";
-    case VllmEra::kV1_0_9_1: return "V1 (0.9.1-0.10)";
-    case VllmEra::kV1_0_11: return "V1 (0.11-0.17)";
-    case VllmEra::kV1_0_18: return "V1 (0.18-0.19)";
-    case VllmEra::kV1_0_20: return "V1 (0.20+)";
-  }
-  return "?";
-}
-
-StatusOr<VllmEra> EraOf(const VllmVersion& v, int compute_capability) {
-  if (v < VllmVersion{0, 8, 0}) return VllmEra::kV0;
-  if (compute_capability < 80) {
-    if (v < VllmVersion{0, 11, 0}) return VllmEra::kV0;  // _is_v1_supported_oracle falls back
-  }
-  if (v < VllmVersion{0, 9, 1}) return VllmEra::kV1_0_8;
-  if (v < VllmVersion{0, 11, 0}) return VllmEra::kV1_0_9_1;
-  if (v < VllmVersion{0, 18, 0}) return VllmEra::kV1_0_11;
-  if (v < VllmVersion{0, 20, 0}) return VllmEra::kV1_0_18;
-  return VllmEra::kV1_0_20;
+std::string ToString(const VllmVersion& v) {
+  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.patch);
 }
 
 }  // namespace tpsim

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/base/error_kind.h"
 #include "sim/base/status_or.h"
 #include "sim/rank/timeline.h"
 
@@ -36,7 +37,7 @@ struct RankReport {
   std::string transport;        // NCCL transport to the ring neighbour ("" at tp 1)
   bool custom_allreduce_on = false;
   std::string custom_allreduce_note;  // vLLM's warning when custom all-reduce is off
-  std::string error_kind;       // "" or kv_cache_too_small / no_kv_memory / oom / insufficient_free_memory
+  ErrorKind error_kind = ErrorKind::kNone;  // or kKvCacheTooSmall / kNoKvMemory / kOom / kInsufficientFreeMemory
   std::string error_message;
   std::vector<std::string> log;
   Timeline timeline;

@@ -78,7 +78,7 @@ nlohmann::json PlanToJson(const PlanResult& r) {
                      {"final_used_gib", JsonGiB(k.final_used)},
                      {"transport", k.transport},
                      {"custom_allreduce", k.custom_allreduce_on},
-                     {"error", k.error_kind.empty() ? nlohmann::json(nullptr)
+                     {"error", k.error_kind == ErrorKind::kNone ? nlohmann::json(nullptr)
                                                     : nlohmann::json(k.error_kind)}});
   }
   j["ranks"] = ranks;
@@ -138,7 +138,7 @@ std::string RenderPlanText(const PlanResult& r) {
         << (c.tp == 1 ? std::string(" on the card") : " on all " + std::to_string(c.tp) + " cards")
         << "\n";
   } else {
-    out << "# verdict: vLLM would fail (" << r.error_kind << ", rank " << r.error_rank << "): "
+    out << "# verdict: vLLM would fail (" << ErrorKindName(r.error_kind) << ", rank " << r.error_rank << "): "
         << r.error_message << "\n";
   }
   return out.str();

@@ -362,7 +362,7 @@ Finding DoesNotStart(const std::vector<SweepRow>& rows) {
       if (r->outcome == "ok") {
         ++ok;
       } else {
-        ++kinds[r->error_kind];
+        ++kinds[std::string(ErrorKindName(r->error_kind))];
       }
       if (r->weights_gib > 0) weights.push_back(r->weights_gib);
       budget = std::max(budget, r->total_gib * r->gpu_memory_utilization);

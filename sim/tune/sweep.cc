@@ -57,7 +57,7 @@ SweepRow InvalidRow(std::int64_t index, const EngineArgs& a, const Status& s) {
   row.kv_cache_dtype = a.kv_cache_dtype;
   row.block_size = a.block_size.value_or(0);
   row.outcome = "invalid";
-  row.error_kind = "invalid_config";
+  row.error_kind = ErrorKind::kInvalidConfig;
   row.error_message = s.message();
   return row;
 }

@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/base/error_kind.h"
 #include "sim/base/status_or.h"
 #include "sim/comm/process_group.h"
 #include "sim/engine/engine_args.h"
@@ -82,7 +83,7 @@ struct SweepRow {
   int block_size = 0;
   // Outputs.
   std::string outcome;        // ok | error | invalid
-  std::string error_kind;     // "" when ok
+  ErrorKind error_kind = ErrorKind::kNone;
   double total_gib = 0;
   double cuda_context_gib = 0;
   double nccl_gib = 0;

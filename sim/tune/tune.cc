@@ -21,7 +21,7 @@ constexpr int kTpCandidates[] = {1, 2, 4, 8};
 // Failures of asking too much of the card: the start-up check of utilization x total against the free
 // memory (insufficient_free_memory) and an allocation that no longer fits (oom).
 bool TooMuchMemory(const TuneCheck& c) {
-  return c.error_kind == "insufficient_free_memory" || c.error_kind == "oom";
+  return c.error_kind == ErrorKind::kInsufficientFreeMemory || c.error_kind == ErrorKind::kOom;
 }
 
 std::string Hundredths(int u) {
@@ -80,7 +80,7 @@ std::string Describe(const TuneCheck& c) {
                   static_cast<long long>(c.num_blocks), static_cast<long long>(c.blocks_needed));
     return buf;
   }
-  return c.error_kind.empty() ? c.outcome : c.error_kind;
+  return c.error_kind == ErrorKind::kNone ? c.outcome : std::string(ErrorKindName(c.error_kind));
 }
 
 // Smallest v in [lo, hi] with serves(v), given serves(hi); then verified at v and v - 1, walking down
@@ -164,7 +164,7 @@ StatusOr<TuneCheck> CheckServes(const EngineArgs& args, const ModelConfig& model
   if (!cfg.ok()) {
     if (cfg.status().code() == Status::Code::kInternal) return cfg.status();
     c.outcome = "invalid";
-    c.error_kind = "invalid_config";
+    c.error_kind = ErrorKind::kInvalidConfig;
     c.error_message = cfg.status().message();
     return c;
   }
@@ -176,7 +176,7 @@ StatusOr<TuneCheck> CheckServes(const EngineArgs& args, const ModelConfig& model
   if (!r.ok()) {
     if (r.status().code() == Status::Code::kInternal) return r.status();
     c.outcome = "invalid";
-    c.error_kind = "invalid_config";
+    c.error_kind = ErrorKind::kInvalidConfig;
     c.error_message = r.status().message();
     return c;
   }
@@ -233,14 +233,14 @@ StatusOr<TuneResult> Tune(const EngineArgs& base_in, const ModelConfig& model, c
     TPSIM_ASSIGN_OR_RETURN(TuneCheck at_top, p.At(top));
     std::string top_kind;
     if (TooMuchMemory(at_top)) {
-      top_kind = at_top.error_kind;
+      top_kind = ErrorKindName(at_top.error_kind);
       std::int64_t accepted = 0, refused = top;
       while (refused - accepted > 1) {
         const std::int64_t mid = accepted + (refused - accepted) / 2;
         TPSIM_ASSIGN_OR_RETURN(TuneCheck c, p.At(mid));
         if (TooMuchMemory(c)) {
           refused = mid;
-          top_kind = c.error_kind;
+          top_kind = ErrorKindName(c.error_kind);
         } else {
           accepted = mid;
         }

@@ -39,7 +39,7 @@ struct TuneCheck {
   std::string value;             // the probed value as printed: "0.87", "40960", "4"
   bool serves = false;
   std::string outcome;           // ok | error | invalid
-  std::string error_kind;        // vLLM's verdict, or "invalid_config"
+  ErrorKind error_kind = ErrorKind::kNone;  // vLLM's verdict, or kInvalidConfig
   std::string error_message;
   std::int64_t num_blocks = 0;
   std::int64_t blocks_needed = 0;  // C x ceil(L / block_size) at this probe

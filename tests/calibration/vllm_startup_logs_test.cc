@@ -142,8 +142,8 @@ RowResult RunRow(const std::map<std::string, std::string>& row) {
   if (tokens > 0) check("tokens", static_cast<double>(res->num_blocks * cfg->block_size), tokens, 0.03);
   // The CSV's outcome column describes start-up; "OOM" rows note an OOM at inference after start-up.
   const bool want_ok = row.at("outcome") == "ok" || row.at("error_text").find("startup succeeded") != std::string::npos;
-  line << " outcome " << (res->ok ? "ok" : res->error_kind);
-  if (res->ok != want_ok) out.what += "outcome " + std::string(res->ok ? "ok" : res->error_kind) + "; ";
+  line << " outcome " << (res->ok ? "ok" : ErrorKindName(res->error_kind));
+  if (res->ok != want_ok) out.what += "outcome " + std::string(res->ok ? "ok" : ErrorKindName(res->error_kind)) + "; ";
   out.table_line = line.str();
   return out;
 }

@@ -114,7 +114,7 @@ TEST(MeasureReportTest, JsonIsThePlanPlusAMeasuredBlock) {
   const PlanResult sim = Simulate(2);
   std::vector<MeasuredRank> measured;
   for (const RankReport& r : sim.ranks) measured.push_back(AsMeasured(r));
-  measured[1].error_kind = "oom";
+  measured[1].error_kind = ErrorKind::kOom;
   measured[1].error_message = "torch.OutOfMemoryError: CUDA out of memory.";
   const nlohmann::json j = MeasureToJson(sim, measured);
   EXPECT_EQ(j["schema"], "tpsim.plan/1");
@@ -139,7 +139,7 @@ TEST(MeasureReportTest, MeasuredRankRoundTripsThroughJson) {
   m.first_collective = 4 * kMiB;
   m.kernel_load = 6 * kMiB;
   m.layer_output_max_abs = 2.5;
-  m.error_kind = "kv_cache_too_small";
+  m.error_kind = ErrorKind::kKvCacheTooSmall;
   m.error_message = "ValueError: ...";
   auto back = MeasuredRankFromJson(MeasuredRankToJson(m));
   ASSERT_TRUE(back.ok()) << back.status().ToString();

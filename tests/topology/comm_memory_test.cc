@@ -26,13 +26,59 @@ struct Machine {
   Topology topo;
 };
 
-CommQuery Query(const Machine& s, int tp, VllmVersion v, int rank = 0) {
+// Topology takes what a release does, never its number; the engine's release table maps releases to
+// these (tests/sim/engine/release_table_test.cc checks that mapping for the releases named here).
+CommFeatures V019() {  // lazy connect, symmetric memory and FlashInfer fusion on, two communicators
+  CommFeatures f;
+  f.vllm_release = "0.19.0";
+  f.nccl_cumem_default = true;
+  f.symm_mem_available = true;
+  f.symm_mem_default = true;
+  f.flashinfer_allreduce_fusion = true;
+  f.torch_comm_for_logits_gather = true;
+  f.dist_init_in_non_torch_increase = false;
+  f.unexplained_tp_non_torch_on_sm90 = true;
+  f.nccl = {2, 27, 5};
+  f.torch = "2.9/2.10";
+  return f;
+}
+// Releases before 0.11 (snapshot before distributed init) with vLLM forcing cuMem off, no symmetric
+// memory, no fusion, and the NCCL of their torch pin.
+CommFeatures Before0102(const char* release, NcclVersion nccl, const char* torch) {
+  CommFeatures f = V019();
+  f.vllm_release = release;
+  f.nccl_cumem_default = false;
+  f.symm_mem_available = false;
+  f.symm_mem_default = false;
+  f.flashinfer_allreduce_fusion = false;
+  f.dist_init_in_non_torch_increase = true;
+  f.unexplained_tp_non_torch_on_sm90 = false;
+  f.nccl = nccl;
+  f.torch = torch;
+  return f;
+}
+CommFeatures V0101() { return Before0102("0.10.1", {2, 26, 2}, "2.7.0"); }
+CommFeatures V092() { return Before0102("0.9.2", {2, 26, 2}, "2.7.0"); }
+CommFeatures V085() { return Before0102("0.8.5", {2, 21, 5}, "2.6.0"); }
+CommFeatures V073() {  // the V0 engine
+  CommFeatures f = Before0102("0.7.3", {2, 21, 5}, "2.5.1");
+  f.v0_engine = true;
+  return f;
+}
+CommFeatures V0102() {  // cuMem left to NCCL, symmetric memory present but off by default
+  CommFeatures f = Before0102("0.10.2", {2, 27, 3}, "2.8.0");
+  f.nccl_cumem_default = true;
+  f.symm_mem_available = true;
+  return f;
+}
+
+CommQuery Query(const Machine& s, int tp, const CommFeatures& features, int rank = 0) {
   CommQuery q;
   q.gpu = &s.gpu;
   q.topology = &s.topo;
   q.tp = tp;
   q.rank = rank;
-  q.vllm = v;
+  q.features = features;
   return q;
 }
 
@@ -52,20 +98,19 @@ Bytes Owned(const CommMemoryPlan& p, const std::string& owner) {
   return Owned(p, owner, CommPhase::kDistributedInit) + Owned(p, owner, CommPhase::kFirstCollective);
 }
 
-const VllmVersion kV019{0, 19, 0};
+const CommFeatures kV019 = V019();
 
 TEST(VersionTest, ParsesWhatToolsPrint) {
-  EXPECT_EQ(*ParseVllmVersion("0.19.0"), (VllmVersion{0, 19, 0}));
-  EXPECT_EQ(*ParseVllmVersion("v0.10.1.1"), (VllmVersion{0, 10, 1}));
-  EXPECT_EQ(*ParseVllmVersion("0.8.5.post1"), (VllmVersion{0, 8, 5}));
-  EXPECT_EQ(*ParseVllmVersion("0.11.0rc1"), (VllmVersion{0, 11, 0}));
-  EXPECT_EQ(*ParseVllmVersion("0.9"), (VllmVersion{0, 9, 0}));
-  EXPECT_FALSE(ParseVllmVersion("latest").ok());
   EXPECT_EQ(*ParseNcclVersion("2.28.9+cuda13.0"), (NcclVersion{2, 28, 9}));
+  EXPECT_EQ(*ParseNcclVersion("2.27.5-1"), (NcclVersion{2, 27, 5}));
   EXPECT_FALSE(ParseNcclVersion("2.27").ok());
   EXPECT_FALSE(ParseNcclVersion("3.0.0").ok());
-  EXPECT_LT((VllmVersion{0, 9, 2}), (VllmVersion{0, 10, 0}));
-  EXPECT_EQ(ToString(VllmVersion{}), "0.19.0");
+  EXPECT_LT((NcclVersion{2, 26, 2}), (NcclVersion{2, 27, 0}));
+  EXPECT_EQ(ToString(NcclVersion{2, 27, 5}), "2.27.5");
+  std::vector<int> n;
+  EXPECT_TRUE(ReadVersionNumbers("v0.10.1.1", 3, 2, &n));
+  EXPECT_EQ(n, (std::vector<int>{0, 10, 1}));
+  EXPECT_FALSE(ReadVersionNumbers("99999999.0", 3, 2, &n));
 }
 
 TEST(CommMemoryTest, TensorParallelOneHasNoCommunicator) {
@@ -99,26 +144,26 @@ TEST(CommMemoryTest, Rtx4090FourCardsOnVllm019) {
 
 TEST(CommMemoryTest, VllmForcedCuMemOffUntil0101) {
   Machine s{A100Sxm(), *DefaultTopology(A100Sxm(), 4)};
-  CommMemoryPlan old = Plan(Query(s, 2, {0, 10, 1}));
+  CommMemoryPlan old = Plan(Query(s, 2, V0101()));
   EXPECT_FALSE(old.cumem);
   EXPECT_FALSE(old.lazy_connect);
   EXPECT_EQ(old.nccl_version, "2.26.2");
   EXPECT_EQ(Owned(old, "pynccl[tp]", CommPhase::kDistributedInit), MiB(544));
-  CommMemoryPlan now = Plan(Query(s, 2, {0, 10, 2}));
+  CommMemoryPlan now = Plan(Query(s, 2, V0102()));
   EXPECT_TRUE(now.cumem);
   EXPECT_TRUE(now.lazy_connect);
   EXPECT_EQ(now.nccl_version, "2.27.3");
   // Lazy: structures + the ring built by PyNccl's warm-up all-reduce, read mode 6/6.
   EXPECT_EQ(Owned(now, "pynccl[tp]", CommPhase::kDistributedInit), MiB(196 + 288));
   // An explicit NCCL_CUMEM_ENABLE overrides the version's behaviour.
-  CommQuery q = Query(s, 2, {0, 10, 1});
+  CommQuery q = Query(s, 2, V0101());
   q.nccl_cumem = true;
   EXPECT_TRUE(Plan(q).lazy_connect);
 }
 
 TEST(CommMemoryTest, TreeMakesRanksDifferInEagerEra) {
   Machine s{A100Sxm(), *DefaultTopology(A100Sxm(), 4)};
-  auto all = PlanCommMemoryAllRanks(Query(s, 4, {0, 8, 5}));
+  auto all = PlanCommMemoryAllRanks(Query(s, 4, V085()));
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(Owned((*all)[0], "pynccl[tp]"), MiB(688));
   EXPECT_EQ(Owned((*all)[1], "pynccl[tp]"), MiB(832));
@@ -219,8 +264,11 @@ TEST(CommMemoryTest, SymmetricMemoryOffWhereVllmSaysSo) {
   EXPECT_EQ(p3.symm_mem_reason,
             "SymmMemCommunicator: World size 3 not supported, communicator is not available.");
   // v0.10.2 shipped it off by default (PR #24696); v0.9 did not have it.
-  EXPECT_FALSE(Plan(Query(h, 2, {0, 10, 2})).symm_mem);
-  EXPECT_EQ(Owned(Plan(Query(h, 2, {0, 9, 2})), "symm_mem"), 0);
+  EXPECT_FALSE(Plan(Query(h, 2, V0102())).symm_mem);
+  EXPECT_EQ(Plan(Query(h, 2, V0102())).symm_mem_reason,
+            "VLLM_ALLREDUCE_USE_SYMM_MEM is off (the default of vLLM 0.10.2)");
+  EXPECT_EQ(Owned(Plan(Query(h, 2, V092())), "symm_mem"), 0);
+  EXPECT_EQ(Plan(Query(h, 2, V092())).symm_mem_reason, "vLLM 0.9.2 has no symmetric-memory all-reduce");
   // H100 PCIe without NVSwitch: the buffer is allocated, the multicast check fails, it stays unused.
   Machine hp{H100Pcie(), *DefaultTopology(H100Pcie(), 2)};
   CommMemoryPlan pp = Plan(Query(hp, 2, kV019));
@@ -237,7 +285,7 @@ TEST(CommMemoryTest, SymmetricMemoryOffWhereVllmSaysSo) {
 TEST(CommMemoryTest, NvlsByVersionAndWorldSize) {
   Machine s{H100Sxm(), *DefaultTopology(H100Sxm(), 8)};
   // Eager era (vLLM 0.9.2, NCCL 2.26.2): NVLS at init for TP 4, both communicators.
-  CommMemoryPlan eager = Plan(Query(s, 4, {0, 9, 2}));
+  CommMemoryPlan eager = Plan(Query(s, 4, V092()));
   EXPECT_TRUE(eager.nvls);
   // Lazy era: NVLS only if the profile all-reduce reaches PyNccl.
   CommQuery q = Query(s, 4, kV019);
@@ -249,26 +297,40 @@ TEST(CommMemoryTest, NvlsByVersionAndWorldSize) {
   q.max_num_batched_tokens = 2048;  // 14 MiB: the symmetric-memory all-reduce takes it
   EXPECT_FALSE(Plan(q).nvls);
   // TP 2 never uses NVLS with NCCL <= 2.28; NCCL 2.29 allows it.
-  CommQuery two = Query(s, 2, {0, 9, 2});
+  CommQuery two = Query(s, 2, V092());
   EXPECT_FALSE(Plan(two).nvls);
   two.nccl_version = "2.29.2";
   EXPECT_TRUE(Plan(two).nvls);
 }
 
-TEST(CommMemoryTest, PhasesFollowTheVersion) {
-  EXPECT_TRUE(CountedInNonTorchIncrease(CommPhase::kDistributedInit, {0, 10, 1}));
-  EXPECT_FALSE(CountedInNonTorchIncrease(CommPhase::kDistributedInit, {0, 11, 0}));
-  EXPECT_TRUE(CountedInNonTorchIncrease(CommPhase::kFirstCollective, {0, 19, 0}));
-  EXPECT_TRUE(UsesV0Engine({0, 7, 3}, Rtx4090()));
-  EXPECT_FALSE(UsesV0Engine({0, 8, 0}, Rtx4090()));
-  GpuSpec turing = testing::MakeGpu("2080ti", 7, 5, false, false, 0, 0, false, 3);
-  EXPECT_TRUE(UsesV0Engine({0, 8, 5}, turing));
-  EXPECT_FALSE(UsesV0Engine({0, 11, 0}, turing));
+TEST(CommMemoryTest, PhasesFollowTheSnapshotPlacement) {
+  EXPECT_TRUE(CountedInNonTorchIncrease(CommPhase::kDistributedInit, V0101()));
+  EXPECT_FALSE(CountedInNonTorchIncrease(CommPhase::kDistributedInit, kV019));
+  EXPECT_TRUE(CountedInNonTorchIncrease(CommPhase::kFirstCollective, kV019));
+  EXPECT_TRUE(CountedInNonTorchIncrease(CommPhase::kFirstCollective, V0101()));
+}
+
+TEST(CommMemoryTest, ReleaseFeaturesSwitchTheirTerms) {
+  Machine s{H100Sxm(), *DefaultTopology(H100Sxm(), 8)};
+  CommQuery q = Query(s, 2, kV019);
+  q.hidden_size = 4096;
+  q.max_num_batched_tokens = 8192;
+  EXPECT_GT(Owned(Plan(q), "flashinfer"), 0);
+  EXPECT_GT(Owned(Plan(q), "torch.distributed[tp]"), 0);
+  q.features.flashinfer_allreduce_fusion = false;
+  EXPECT_EQ(Owned(Plan(q), "flashinfer"), 0);
+  q.features.torch_comm_for_logits_gather = false;  // the all-gather through PyNccl
+  EXPECT_EQ(Owned(Plan(q), "torch.distributed[tp]"), 0);
+  // A query that names no NCCL and carries no release features cannot be planned.
+  q.features = CommFeatures{};
+  EXPECT_EQ(PlanCommMemory(q).status().code(), Status::Code::kInvalidArgument);
+  q.nccl_version = "2.27.5";
+  EXPECT_TRUE(PlanCommMemory(q).ok());
 }
 
 TEST(CommMemoryTest, V0GathersLogitsToRankZero) {
   Machine s{A100Sxm(), *DefaultTopology(A100Sxm(), 4)};
-  auto all = PlanCommMemoryAllRanks(Query(s, 4, {0, 7, 3}));
+  auto all = PlanCommMemoryAllRanks(Query(s, 4, V073()));
   ASSERT_TRUE(all.ok());
   const Bytes root = Owned((*all)[0], "torch.distributed[tp]");
   const Bytes leaf = Owned((*all)[1], "torch.distributed[tp]");

@@ -123,6 +123,8 @@ TEST(TopoCommandTest, BadInputIsOneLineOnStderrAndExitTwo) {
       {"--gpu rtx4090 --num-gpus 2 --tensor-parallel-size 4", "tensor_parallel_size 4"},
       {"--gpu rtx4090 --num-gpus 2 --tensor-parallel-size 0", "--tensor-parallel-size must be >= 1"},
       {"--gpu rtx4090 --num-gpus 2 --vllm-version latest", "invalid vLLM version"},
+      // A release outside the release table is refused as plan refuses it, never extrapolated.
+      {"--gpu rtx4090 --num-gpus 2 --vllm-version 0.5.0", "unsupported --vllm-version 0.5.0"},
       {"--gpu rtx4090 --num-gpus 2 --frobnicate", "frobnicate"},
       {"--num-gpus 2", "--gpu is required"},
       {"--gpu rtx4090", "--num-gpus"},

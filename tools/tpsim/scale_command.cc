@@ -124,7 +124,7 @@ std::string ScaleCsv(const std::vector<PlanResult>& results, const std::vector<C
       const Bytes RankReport::*field = kColumns[c].field;
       const double v0 = base.ranks.empty() ? 0 : ToGiB(base.ranks.front().*field);
       const CategoryFit& f = fits[c];
-      out += CsvLine({std::to_string(r.cfg.tp), r.ok ? "ok" : "error", CsvQuote(r.error_kind), kColumns[c].name,
+      out += CsvLine({std::to_string(r.cfg.tp), r.ok ? "ok" : "error", CsvQuote(r.ok ? "" : ErrorKindName(r.error_kind)), kColumns[c].name,
                       r.ranks.empty() ? "" : CsvCell(nlohmann::json(JsonGiB(r.ranks.front().*field))),
                       CsvCell(nlohmann::json(Round4(v0 * base.cfg.tp / r.cfg.tp))),
                       CsvCell(nlohmann::json(Round4(f.a))), CsvCell(nlohmann::json(Round4(f.b))),
@@ -256,7 +256,7 @@ int RunScale(const Args& args) {
   std::cout << table.Render();
   std::cout << "# verdicts:";
   for (const PlanResult& r : *results) {
-    std::cout << " tp=" << r.cfg.tp << " " << (r.ok ? "starts" : "fails (" + r.error_kind + ")");
+    std::cout << " tp=" << r.cfg.tp << " " << (r.ok ? "starts" : "fails (" + std::string(ErrorKindName(r.error_kind)) + ")");
     if (r.ok) std::cout << " [" << FormatThousands(r.kv_tokens) << " KV tokens/card]";
     std::cout << ";";
   }
@@ -307,7 +307,7 @@ int RunCompare(const Args& args) {
     const bool serves = r.ok && ctx <= r.cfg.max_model_len && at_target >= conc;
     char mc[32];
     std::snprintf(mc, sizeof(mc), "%.2f", r.max_concurrency);
-    t.AddRow({"TP=" + std::to_string(r.cfg.tp) + (r.ok ? "" : " (" + r.error_kind + ")"),
+    t.AddRow({"TP=" + std::to_string(r.cfg.tp) + (r.ok ? "" : " (" + std::string(ErrorKindName(r.error_kind)) + ")"),
               G(ToGiB(used)), G(ToGiB(used * r.cfg.tp)), FormatThousands(r.kv_tokens), mc, G(ToGiB(headroom)), serves ? "yes" : "no"});
     nlohmann::json d = PlanToJson(r);
     d["serves_target"] = serves;

@@ -20,6 +20,8 @@
 
 #include "sim/base/status_or.h"
 #include "sim/base/units.h"
+#include "sim/engine/config_constants.h"
+#include "sim/engine/release_table.h"
 #include "sim/model/model_config.h"
 #include "tools/tpsim/commands.h"
 #include "tools/tpsim/engine_flags.h"
@@ -61,14 +63,15 @@ struct Report {
   GpuSpec gpu;
   Topology topo;
   VllmVersion vllm;
+  CommFeatures features;
   std::vector<CommMemoryPlan> plans;
   ContextMemory ctx;
 };
 
-Bytes CountedBytes(const CommMemoryPlan& p, const VllmVersion& v) {
+Bytes CountedBytes(const CommMemoryPlan& p, const CommFeatures& f) {
   Bytes b = 0;
   for (CommPhase ph : {CommPhase::kDistributedInit, CommPhase::kFirstCollective}) {
-    if (CountedInNonTorchIncrease(ph, v)) b += p.non_torch(ph);
+    if (CountedInNonTorchIncrease(ph, f)) b += p.non_torch(ph);
   }
   return b;
 }
@@ -128,7 +131,7 @@ void PrintText(const Report& r) {
       << Pad(std::to_string(p.p2p_channels), 8) << Pad(p.tree_position.empty() ? "-" : p.tree_position, 8)
       << Pad(Fixed(ToMiB(p.total(CommPhase::kDistributedInit)), 1), 11)
       << Pad(Fixed(ToMiB(p.total(CommPhase::kFirstCollective)), 1), 12)
-      << Pad(Fixed(ToMiB(CountedBytes(p, r.vllm)), 1), 14) << Fixed(ToMiB(p.total()), 1) << "\n";
+      << Pad(Fixed(ToMiB(CountedBytes(p, r.features)), 1), 14) << Fixed(ToMiB(p.total()), 1) << "\n";
   }
   if (!p0.allocations.empty()) {
     o << "# allocations of rank 0: phase, owner, MiB, what\n";
@@ -177,7 +180,7 @@ void PrintJson(const Report& r) {
                      {"tree_position", p.tree_position},
                      {"distributed_init_bytes", p.total(CommPhase::kDistributedInit)},
                      {"first_collective_bytes", p.total(CommPhase::kFirstCollective)},
-                     {"non_torch_increase_bytes", CountedBytes(p, r.vllm)},
+                     {"non_torch_increase_bytes", CountedBytes(p, r.features)},
                      {"total_bytes", p.total()},
                      {"total_gib", ToGiB(p.total())},
                      {"allocations", allocs}});
@@ -236,29 +239,29 @@ StatusOr<Report> Build(const TopoArgs& a) {
   if (a.num_gpus < 0) return Status::InvalidArgument("--num-gpus must be >= 1");
   TPSIM_ASSIGN_OR_RETURN(r.gpu, LoadGpuSpec(a.gpu, a.configs_dir));
   TPSIM_ASSIGN_OR_RETURN(r.topo, LoadTopology(a.topology, r.gpu, a.num_gpus, a.configs_dir));
+  // Text that is no version keeps topo's own message; a version tpsim does not model is refused as plan
+  // refuses it.
   TPSIM_ASSIGN_OR_RETURN(r.vllm, ParseVllmVersion(a.vllm_version));
-  CommConstants constants;
-  if (auto loaded = LoadCommConstants(a.configs_dir); loaded.ok()) {
-    constants = std::move(loaded).value();
-  } else if (loaded.status().code() != Status::Code::kNotFound) {
-    return loaded.status();
-  }
+  TPSIM_ASSIGN_OR_RETURN(r.vllm, ParseSupportedVllmVersion(a.vllm_version));
+  TPSIM_ASSIGN_OR_RETURN(std::shared_ptr<const ConfigConstants> constants,
+                         LoadConfigConstants(a.configs_dir));
+  r.features = CommFeaturesFor(r.vllm, r.gpu, constants->nccl_pins);
   CommQuery q;
   q.gpu = &r.gpu;
   q.topology = &r.topo;
   if (a.tp_given && a.tp < 1) return Status::InvalidArgument("--tensor-parallel-size must be >= 1");
   q.tp = a.tp_given ? a.tp : r.topo.num_gpus;
-  q.vllm = r.vllm;
+  q.features = r.features;
   q.disable_custom_all_reduce = a.disable_custom_all_reduce;
   q.nccl_version = a.nccl_version;
   q.hidden_size = a.hidden_size;
   q.max_num_batched_tokens = a.max_num_batched_tokens;
-  q.constants = &constants;
+  q.constants = &constants->comm;
   if (a.hidden_size < 0 || a.max_num_batched_tokens < 0) {
     return Status::InvalidArgument("--hidden-size and --max-num-batched-tokens must be >= 0");
   }
   TPSIM_ASSIGN_OR_RETURN(r.plans, PlanCommMemoryAllRanks(q));
-  r.ctx = ModelContextMemory(r.gpu, q.tp, r.vllm, constants);
+  r.ctx = ModelContextMemory(r.gpu, q.tp, r.features, constants->comm);
   return r;
 }
 

@@ -28,7 +28,7 @@ std::string Why(const TuneCheck& c) {
     return FormatThousands(c.num_blocks) + (c.serves ? " >= " : " < ") +
            FormatThousands(c.blocks_needed) + " KV blocks needed";
   }
-  return c.error_kind;
+  return std::string(ErrorKindName(c.error_kind));
 }
 
 // "0.87 serves it; 0.86 does not (kv_cache_too_small)".
@@ -48,7 +48,7 @@ nlohmann::json CheckJson(const TuneCheck& c) {
   }
   j["serves"] = c.serves;
   j["outcome"] = c.outcome;
-  j["error"] = c.error_kind.empty()
+  j["error"] = c.error_kind == ErrorKind::kNone
                    ? nlohmann::json(nullptr)
                    : nlohmann::json({{"kind", c.error_kind}, {"message", c.error_message}});
   j["num_blocks"] = c.num_blocks;

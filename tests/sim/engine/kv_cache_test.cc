@@ -29,23 +29,38 @@ TEST(KvCacheTest, PageBytesFollowResearchTable) {
 }
 
 TEST(KvCacheTest, BlocksOfTheC030Anchor) {
-  // C030: 13.10 GiB at tp 4 -> 13414 blocks ("# cuda blocks: 13414"), 6.55x at 32768.
-  const ResolvedConfig c = Cfg(4, 32768);
-  EXPECT_NEAR(static_cast<double>(NumBlocks(c, GiBToBytes(13.10), /*v0=*/true)), 13414, 2);
+  // C030 (V0): 13.10 GiB at tp 4 -> 13414 blocks ("# cuda blocks: 13414"), 6.55x at 32768.
+  ResolvedConfig c = Cfg(4, 32768);
+  c.era = VllmEra::kV0;
+  EXPECT_NEAR(static_cast<double>(NumBlocks(c, GiBToBytes(13.10))), 13414, 2);
+  EXPECT_EQ(NumBlocks(c, 0), 0);
+  EXPECT_EQ(NumBlocks(c, -kGiB), 0);
+}
+
+TEST(KvCacheTest, V0ChecksTokensAgainstTheLengthInItsOwnWords) {
+  ResolvedConfig c = Cfg(1, 32768);
+  c.era = VllmEra::kV0;
+  const KvVerdict v = CheckKvCache(c, kGiB, 100);  // 1600 tokens < 32768
+  EXPECT_EQ(v.kind, ErrorKind::kKvCacheTooSmall);
+  EXPECT_NE(v.message.find("The model's max seq len (32768) is larger than the maximum number of tokens "
+                           "that can be stored in KV cache (1600)"),
+            std::string::npos);
+  EXPECT_EQ(CheckKvCache(c, kGiB, 2048).kind, ErrorKind::kNone);      // exactly 32768 tokens fit
+  EXPECT_EQ(CheckKvCache(c, kGiB, 0).kind, ErrorKind::kNoKvMemory);  // shared by every era
 }
 
 TEST(KvCacheTest, TooSmallGivesVllmMessageWithEstimate) {
   const ResolvedConfig c = Cfg(1, 32768);
   const Bytes avail = 2 * kGiB;
-  const KvVerdict v = CheckKvCache(c, avail, NumBlocks(c, avail, false), false);
-  EXPECT_EQ(v.kind, "kv_cache_too_small");
+  const KvVerdict v = CheckKvCache(c, avail, NumBlocks(c, avail));
+  EXPECT_EQ(v.kind, ErrorKind::kKvCacheTooSmall);
   EXPECT_NE(v.message.find("(8.00 GiB KV cache is needed"), std::string::npos);
   const std::int64_t est = EstimateMaxModelLen(c, avail);
   EXPECT_LE(BytesForOneRequest(c, est), avail);
   EXPECT_GT(BytesForOneRequest(c, est + 16), avail);
   EXPECT_NE(v.message.find("estimated maximum model length is " + std::to_string(est)), std::string::npos);
-  EXPECT_EQ(CheckKvCache(c, -5, 0, false).kind, "no_kv_memory");
-  EXPECT_EQ(CheckKvCache(c, 9 * kGiB, NumBlocks(c, 9 * kGiB, false), false).kind, "");
+  EXPECT_EQ(CheckKvCache(c, -5, 0).kind, ErrorKind::kNoKvMemory);
+  EXPECT_EQ(CheckKvCache(c, 9 * kGiB, NumBlocks(c, 9 * kGiB)).kind, ErrorKind::kNone);
 }
 
 }  // namespace

@@ -46,12 +46,37 @@ TEST(ResolvedConfigTest, ChunkedPrefillOffRaisesTokensToTheContext) {
   EXPECT_TRUE(Resolve(a).chunked_prefill);
 }
 
-TEST(ResolvedConfigTest, CaptureSizesOfV019) {
-  EXPECT_EQ(CaptureSizes({0, 19, 0}, false, 256, 8192, 0).size(), 51u);
-  EXPECT_EQ(CaptureSizes({0, 19, 0}, false, 128, 8192, 0).size(), 35u);
-  EXPECT_EQ(CaptureSizes({0, 19, 0}, false, 64, 8192, 0).size(), 19u);
-  EXPECT_EQ(CaptureSizes({0, 8, 5}, true, 64, 32768, 0).size(), 11u);  // V0: up to the first >= S
-  EXPECT_EQ(CaptureSizes({0, 19, 0}, false, 256, 8192, 0).front(), 512);
+TEST(ResolvedConfigTest, CaptureSizesAndGraphModeComeFromTheEra) {
+  EngineArgs a;
+  a.max_model_len = 8192;
+  a.max_num_seqs = 128;
+  ResolvedConfig c = Resolve(a);  // 0.19.0: FULL_AND_PIECEWISE, FULL sizes up to S
+  EXPECT_EQ(c.capture_sizes.size(), 35u);
+  EXPECT_EQ(c.cudagraph_mode, CudaGraphMode::kFullAndPiecewise);
+  EXPECT_EQ(c.full_capture_sizes.front(), 128);
+  a.vllm_version = "0.10.1";
+  c = Resolve(a);
+  EXPECT_EQ(c.cudagraph_mode, CudaGraphMode::kPiecewise);
+  EXPECT_TRUE(c.full_capture_sizes.empty());
+  a.enforce_eager = true;
+  c = Resolve(a);
+  EXPECT_EQ(c.cudagraph_mode, CudaGraphMode::kNone);
+  EXPECT_TRUE(c.capture_sizes.empty());
+}
+
+TEST(ResolvedConfigTest, CarriesTheReleasesCommunicationFeaturesAndConstants) {
+  EngineArgs a;
+  a.max_model_len = 8192;
+  a.vllm_version = "0.10.1";
+  ResolvedConfig c = Resolve(a);
+  EXPECT_FALSE(c.comm_features.nccl_cumem_default);
+  EXPECT_TRUE(c.comm_features.dist_init_in_non_torch_increase);
+  EXPECT_EQ(c.comm_features.nccl, (NcclVersion{2, 26, 2}));
+  EXPECT_EQ(c.comm_features.vllm_release, "0.10.1");
+  ASSERT_NE(c.constants, nullptr);
+  EXPECT_EQ(&c.config_constants(), c.constants.get());
+  ResolvedConfig hand_built;
+  EXPECT_EQ(&hand_built.config_constants(), &DefaultConfigConstants());
 }
 
 TEST(ResolvedConfigTest, EraAndMarlinFollowVersionAndComputeCapability) {

@@ -115,7 +115,7 @@ TEST(StartupHooksTest, HookErrorsStopTheRunAndOutOfMemoryIsAVerdict) {
     ASSERT_TRUE(run.Stage1().ok());
     EXPECT_TRUE(run.failed());
     const RankReport r = run.TakeReport();
-    EXPECT_EQ(r.error_kind, "oom");
+    EXPECT_EQ(r.error_kind, ErrorKind::kOom);
     EXPECT_NE(r.error_message.find("Tried to allocate 2.00 GiB"), std::string::npos);
   }
 }

@@ -74,12 +74,12 @@ TEST(StartupTest, SnapshotBeforeNcclChargesCommunicationToNonTorch) {
   q.gpu = &cfg.gpu;
   q.topology = &cfg.topology;
   q.tp = 2;
-  q.vllm = cfg.version;
+  q.features = cfg.comm_features;
   q.hidden_size = static_cast<int>(cfg.model.hidden_size);
   q.max_num_batched_tokens = static_cast<int>(cfg.max_num_batched_tokens);
   auto plan = PlanCommMemory(q);
   ASSERT_TRUE(plan.ok());
-  const Bytes code = ModelContextMemory(cfg.gpu, 2, cfg.version).nccl_code;
+  const Bytes code = ModelContextMemory(cfg.gpu, 2, cfg.comm_features).nccl_code;
   EXPECT_GT(plan->non_torch(CommPhase::kDistributedInit), 0);
   EXPECT_EQ(b.non_torch - a.non_torch, plan->non_torch(CommPhase::kDistributedInit) + code);
 }
@@ -103,7 +103,7 @@ TEST(StartupTest, OutOfMemoryIsAVerdictNotACrash) {
   auto r = RunDeploymentInProcess(*c);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->ok);
-  EXPECT_EQ(r->error_kind, "oom");
+  EXPECT_EQ(r->error_kind, ErrorKind::kOom);
   EXPECT_NE(r->error_message.find("CUDA out of memory"), std::string::npos);
 }
 

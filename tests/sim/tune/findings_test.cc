@@ -58,10 +58,10 @@ std::vector<SweepRow> SyntheticRows(const Rule& rule, std::vector<std::int64_t> 
               const auto tokens = static_cast<std::int64_t>(std::llround(r.available_kv_gib * 1000 * tp));
               if (r.available_kv_gib <= 0) {
                 r.outcome = "error";
-                r.error_kind = "no_kv_memory";
+                r.error_kind = ErrorKind::kNoKvMemory;
               } else if (tokens < len) {
                 r.outcome = "error";
-                r.error_kind = "kv_cache_too_small";
+                r.error_kind = ErrorKind::kKvCacheTooSmall;
               } else {
                 r.outcome = "ok";
                 r.kv_cache_gib = r.available_kv_gib;

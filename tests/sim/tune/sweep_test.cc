@@ -112,7 +112,7 @@ TEST(SweepTest, RowsComeBackInGridOrderWhateverTheThreads) {
   // tp 3 does not split 64 heads: those rows are "invalid", the sweep goes on.
   EXPECT_EQ((*one)[24].tp, 3);
   EXPECT_EQ((*one)[24].outcome, "invalid");
-  EXPECT_EQ((*one)[24].error_kind, "invalid_config");
+  EXPECT_EQ((*one)[24].error_kind, ErrorKind::kInvalidConfig);
   EXPECT_EQ((*one)[8].tp, 2);
   EXPECT_EQ((*one)[8].outcome, "ok");
 }
@@ -186,7 +186,7 @@ TEST(SweepRowTest, JsonRoundTripAndCsvShape) {
   r.tp = 2;
   r.gpu_memory_utilization = 0.85;
   r.outcome = "error";
-  r.error_kind = "kv_cache_too_small";
+  r.error_kind = ErrorKind::kKvCacheTooSmall;
   r.error_message = "ValueError: needs 8.00 GiB, \"more\" than 2.24";
   r.final_used_gib = 19.0105;
   auto back = SweepRowFromJson(nlohmann::json::parse(SweepRowToJson(r).dump()));
