@@ -48,7 +48,9 @@ while [ $i -lt 6000 ]; do
   sleep 0.01
   i=$((i + 1))
 done
-if ! kill -s "$sig" $pid 2>/dev/null; then
+# A finished CMD is a zombie until waited for: kill would still succeed, but it came too late.
+state=$(sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -c1)
+if [ -z "$state" ] || [ "$state" = Z ] || ! kill -s "$sig" $pid 2>/dev/null; then
   echo "kill_rank.sh: KILL MISSED, rank $rank had already ended" >&2
   wait $pid
   exit 0

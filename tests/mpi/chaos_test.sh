@@ -40,7 +40,9 @@ if [ "$when" = mpi ]; then
 else
   sleep "$when"
 fi
-kill -s "$sig" $pid 2>/dev/null || echo "signal_rank.sh: MISSED" >&2
+# A finished CMD is a zombie until waited for: kill would still succeed, but it came too late.
+state=$(sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -c1)
+if [ -z "$state" ] || [ "$state" = Z ] || ! kill -s "$sig" $pid 2>/dev/null; then echo "signal_rank.sh: MISSED" >&2; fi
 wait $pid
 EOF
 
