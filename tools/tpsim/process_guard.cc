@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -44,8 +45,12 @@ void WriteFatal(const char* what, const char* detail) {
   }
 }
 
-// One line for the exception in flight.
-void ReportException(std::exception_ptr e) {
+// Set by the first fatal report: one line per process, however many threads fail at once.
+std::atomic<bool> g_reported{false};
+
+// One line for the exception in flight; false (and nothing written) when another thread reported first.
+bool ReportException(std::exception_ptr e) {
+  if (g_reported.exchange(true)) return false;
   try {
     if (e) std::rethrow_exception(e);
     // std::terminate without an exception in hand: one was in flight (a thread that could not start
@@ -61,11 +66,15 @@ void ReportException(std::exception_ptr e) {
   } catch (...) {
     WriteFatal("internal error: ", "unknown exception");
   }
+  return true;
 }
 
 // std::terminate: an exception escaped a thread (or a noexcept function).
 [[noreturn]] void OnTerminate() {
-  ReportException(std::current_exception());
+  if (!ReportException(std::current_exception())) {
+    // Another thread is reporting and will end the process; do not cut its line short.
+    for (;;) ::pause();
+  }
   ::_exit(1);
 }
 
@@ -146,7 +155,9 @@ int ProcessGuard::Run(const std::function<int()>& command) {
   try {
     return command();
   } catch (...) {
-    ReportException(std::current_exception());
+    if (!ReportException(std::current_exception())) {
+      for (;;) ::pause();  // a worker thread's report ends the process
+    }
     return 1;
   }
 }
