@@ -1,10 +1,10 @@
 #include "sim/report/timeline_writer.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
+
+#include "sim/report/child_process.h"
 
 namespace tpsim {
 
@@ -59,32 +59,36 @@ std::string TimelineToCsv(const Timeline& t) {
 
 namespace {
 
-Status WriteAtomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) return Status::NotFound(tmp.string() + ": cannot write");
-    f << text;
-    if (!f) return Status::Internal(tmp.string() + ": write failed");
+// Seconds gnuplot may take to draw memory.png (about one for 8 ranks) before it is killed.
+constexpr double kGnuplotTimeoutS = 10;
+
+// `s` inside a gnuplot single-quoted string: a quote is doubled, control characters become spaces
+// (no substitution happens inside single quotes).
+std::string GnuplotQuoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "''";
+    } else {
+      out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
+    }
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::Internal(path.string() + ": " + ec.message());
-  return Status::Ok();
+  return out + "'";
 }
 
 // Gnuplot script: one panel per rank, stacked categories (GiB) against time, budget and total lines.
-std::string GnuplotScript(const std::vector<RankReport>& ranks, Bytes budget, const fs::path& dir,
-                          const fs::path& out) {
+// Run in the directory of the CSV files: every name in it is relative and fixed, so no path the user
+// gave ever appears in the script.
+std::string GnuplotScript(const std::vector<RankReport>& ranks, Bytes budget) {
   std::ostringstream g;
   g << "set terminal pngcairo size 1200," << 300 * ranks.size() + 60 << " font 'sans,10'\n";
-  g << "set output '" << out.string() << "'\n";
+  g << "set output 'memory.png'\n";
   g << "set termoption noenhanced\nset datafile separator ','\nset key outside right\n";
   g << "set xlabel 'simulated time (s); dotted lines: start-up phases'\n";
   g << "set ylabel 'GiB'\nset multiplot layout " << ranks.size() << ",1\n";
   const int first_cat_col = 11;
   for (const RankReport& r : ranks) {
-    g << "set title 'rank " << r.rank << " (" << r.gpu << ")'\n";
+    g << "set title " << GnuplotQuoted("rank " + std::to_string(r.rank) + " (" + r.gpu + ")") << "\n";
     g << "set yrange [0:" << ToGiB(r.total) * 1.12 << "]\n";
     g << "unset arrow\nunset label\n";
     const double end_s = r.timeline.phases.empty() ? 1.0 : r.timeline.phases.back().end_s;
@@ -94,16 +98,15 @@ std::string GnuplotScript(const std::vector<RankReport>& ranks, Bytes budget, co
       if (p.name == "ready") continue;
       g << "set arrow from " << p.begin_s << ",graph 0 to " << p.begin_s
         << ",graph 1 nohead dt 3 lc rgb 'gray40'\n";
-      g << "set label '" << p.name << "' at " << p.begin_s << ",graph " << 0.97 - 0.055 * (n++ % 4)
+      g << "set label " << GnuplotQuoted(p.name) << " at " << p.begin_s << ",graph " << 0.97 - 0.055 * (n++ % 4)
         << " left offset 0.3,0 font ',8'\n";
     }
     g << "plot ";
     for (int c = kNumCategories - 1; c >= 0; --c) {
       std::string sum;
       for (int k = 0; k <= c; ++k) sum += (k ? "+" : "") + std::string("$") + std::to_string(first_cat_col + k);
-      g << "'" << (dir / ("rank" + std::to_string(r.rank) + ".csv")).string()
-        << "' every ::1 using 1:((" << sum << ")/1073741824.0) with filledcurves x1 title '"
-        << CategoryName(static_cast<MemCategory>(c)) << "', ";
+      g << "'rank" << r.rank << ".csv' every ::1 using 1:((" << sum << ")/1073741824.0) with filledcurves x1 title "
+        << GnuplotQuoted(std::string(CategoryName(static_cast<MemCategory>(c)))) << ", ";
     }
     g << ToGiB(budget) << " with lines dt 2 lw 2 lc rgb 'black' title 'budget (utilization x total)', "
       << ToGiB(r.total) << " with lines lw 2 lc rgb 'red' title 'card total'\n";
@@ -112,27 +115,45 @@ std::string GnuplotScript(const std::vector<RankReport>& ranks, Bytes budget, co
   return g.str();
 }
 
+// Draws `dir`/memory.png with gnuplot. "" when drawn, else why not (one line).
+std::string DrawMemoryPng(const std::vector<RankReport>& ranks, Bytes budget, const std::string& dir) {
+  const ChildResult r = RunChild({"gnuplot"}, dir, GnuplotScript(ranks, budget), kGnuplotTimeoutS);
+  std::error_code ec;
+  const fs::path png = fs::path(dir) / "memory.png";
+  if (r.succeeded() && fs::is_regular_file(png, ec) && fs::file_size(png, ec) > 0) return "";
+  fs::remove(png, ec);  // never a half-drawn picture
+  if (r.outcome == ChildResult::Outcome::kNotFound) {
+    return "gnuplot not found on PATH (install gnuplot-nox to get memory.png)";
+  }
+  if (r.succeeded()) return "gnuplot wrote no picture";
+  return "gnuplot " + r.Describe(kGnuplotTimeoutS);
+}
+
 }  // namespace
 
-Status WriteTimelineFiles(const std::vector<RankReport>& ranks, Bytes budget, const std::string& d) {
-  const fs::path dir(d);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::NotFound(d + ": cannot create directory: " + ec.message());
-  TPSIM_RETURN_IF_ERROR(WriteAtomically(dir / "trace.json", TimelinesToTrace(ranks).dump()));
+Status WriteTimelineFiles(const std::vector<RankReport>& ranks, Bytes budget, OutputDir* out,
+                          const std::string& subdir, std::string* note) {
+  const std::string prefix = subdir.empty() ? "" : subdir + "/";
+  TPSIM_ASSIGN_OR_RETURN(std::string dir, out->StagingPath(subdir));
+  TPSIM_RETURN_IF_ERROR(out->Write(prefix + "trace.json", TimelinesToTrace(ranks).dump()));
   for (const RankReport& r : ranks) {
-    TPSIM_RETURN_IF_ERROR(
-        WriteAtomically(dir / ("rank" + std::to_string(r.rank) + ".csv"), TimelineToCsv(r.timeline)));
+    TPSIM_RETURN_IF_ERROR(out->Write(prefix + "rank" + std::to_string(r.rank) + ".csv", TimelineToCsv(r.timeline)));
   }
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-    return Status::Ok();  // the picture needs gnuplot (Debian gnuplot-nox); trace and CSV are written
+  const std::string why = DrawMemoryPng(ranks, budget, dir);
+  if (why.empty()) {
+    out->Adopt(prefix + "memory.png");
+  } else if (note != nullptr) {
+    *note = prefix + "memory.png not drawn: " + why;
   }
-  const fs::path png_tmp = dir / "memory.png.tmp";
-  TPSIM_RETURN_IF_ERROR(WriteAtomically(dir / "memory.gp", GnuplotScript(ranks, budget, dir, png_tmp)));
-  const std::string cmd = "gnuplot '" + (dir / "memory.gp").string() + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) return Status::Internal("gnuplot failed to draw memory.png");
-  fs::rename(png_tmp, dir / "memory.png", ec);
-  if (ec) return Status::Internal("memory.png: " + ec.message());
+  return Status::Ok();
+}
+
+Status WriteTimelineFiles(const std::vector<RankReport>& ranks, Bytes budget, const std::string& dir) {
+  OutputDir out(dir);
+  std::string note;
+  TPSIM_RETURN_IF_ERROR(WriteTimelineFiles(ranks, budget, &out, "", &note));
+  TPSIM_RETURN_IF_ERROR(out.Commit());
+  if (!note.empty()) std::fprintf(stderr, "tpsim: %s\n", note.c_str());
   return Status::Ok();
 }
 

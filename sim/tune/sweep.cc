@@ -121,7 +121,10 @@ SweepRow RowFromPlan(std::int64_t index, const PlanResult& r) {
 
 std::int64_t SweepGrid::size() const {
   std::int64_t n = 1;
-  for (const GridAxis& a : axes) n *= static_cast<std::int64_t>(a.values.size());
+  for (const GridAxis& a : axes) {
+    // Saturates: fourteen axes of a hundred values would wrap around (to zero rows, "success").
+    if (__builtin_mul_overflow(n, static_cast<std::int64_t>(a.values.size()), &n)) return INT64_MAX;
+  }
   return n;
 }
 
@@ -292,85 +295,6 @@ StatusOr<SweepRow> Sweep::RunOne(std::int64_t index) const {
     return InvalidRow(index, a, r.status());
   }
   return RowFromPlan(index, *r);
-}
-
-StatusOr<std::vector<SweepRow>> Sweep::RunIndices(const std::vector<std::int64_t>& indices, int jobs,
-                                                  const SweepProgress& progress) const {
-  const auto n = static_cast<std::int64_t>(indices.size());
-  if (jobs <= 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  jobs = static_cast<int>(std::min<std::int64_t>(jobs, std::max<std::int64_t>(n, 1)));
-  std::vector<SweepRow> rows(indices.size());
-  std::atomic<std::int64_t> next{0};
-  std::atomic<bool> stop{false};
-  std::mutex mu;  // guards first_error, done and the progress callback
-  Status first_error;
-  std::int64_t done = 0;
-  auto work = [&] {
-    for (std::int64_t i = next++; i < n && !stop; i = next++) {
-      StatusOr<SweepRow> row = RunOne(indices[i]);
-      std::lock_guard<std::mutex> lock(mu);
-      if (!row.ok()) {
-        if (first_error.ok()) first_error = row.status();
-        stop = true;
-        return;
-      }
-      rows[i] = std::move(*row);
-      ++done;
-      if (progress) progress(done, n);
-    }
-  };
-  std::vector<std::thread> workers;
-  for (int t = 1; t < jobs; ++t) workers.emplace_back(work);
-  work();
-  for (std::thread& t : workers) t.join();
-  if (!first_error.ok()) return first_error;
-  return rows;
-}
-
-StatusOr<std::vector<SweepRow>> Sweep::RunAll(int jobs, const SweepProgress& progress) const {
-  std::vector<std::int64_t> indices(static_cast<std::size_t>(size()));
-  for (std::int64_t i = 0; i < size(); ++i) indices[i] = i;
-  return RunIndices(indices, jobs, progress);
-}
-
-StatusOr<std::vector<SweepRow>> Sweep::RunDistributed(ProcessGroup& pg, int jobs,
-                                                      const SweepProgress& progress) const {
-  std::vector<std::int64_t> mine;
-  for (std::int64_t i = pg.rank(); i < size(); i += pg.size()) mine.push_back(i);
-  StatusOr<std::vector<SweepRow>> rows = RunIndices(mine, jobs, progress);
-  // Every process reaches the gather, also after a failure (an empty payload), so that none hangs.
-  nlohmann::ordered_json payload = nlohmann::ordered_json::array();
-  if (rows.ok()) {
-    for (const SweepRow& r : *rows) payload.push_back(SweepRowToJson(r));
-  } else {
-    payload = {{"error", rows.status().message()}};
-  }
-  TPSIM_ASSIGN_OR_RETURN(std::vector<std::string> gathered, pg.Gather(payload.dump()));
-  if (!rows.ok()) return rows.status();
-  if (pg.rank() != 0) return std::vector<SweepRow>();
-  std::vector<SweepRow> all(static_cast<std::size_t>(size()));
-  std::vector<bool> filled(all.size(), false);
-  for (std::size_t p = 0; p < gathered.size(); ++p) {
-    const nlohmann::json j = nlohmann::json::parse(gathered[p], nullptr, false);
-    if (j.is_object() && j.contains("error")) {
-      return Status::Internal("sweep process " + std::to_string(p) + ": " +
-                              j["error"].get<std::string>());
-    }
-    if (!j.is_array()) return Status::Internal("malformed sweep rows from process " + std::to_string(p));
-    for (const nlohmann::json& item : j) {
-      StatusOr<SweepRow> row = SweepRowFromJson(item);
-      if (!row.ok()) return Status::Internal(row.status().message());
-      if (row->index < 0 || row->index >= size() || filled[row->index]) {
-        return Status::Internal("sweep row index " + std::to_string(row->index) + " out of place");
-      }
-      filled[row->index] = true;
-      all[row->index] = std::move(*row);
-    }
-  }
-  if (std::find(filled.begin(), filled.end(), false) != filled.end()) {
-    return Status::Internal("sweep rows missing after the gather");
-  }
-  return all;
 }
 
 }  // namespace tpsim

@@ -47,7 +47,8 @@ struct GridAxis {
 struct SweepGrid {
   std::vector<GridAxis> axes;  // in the order written
 
-  // Number of combinations (1 for an empty grid: the base flags alone).
+  // Number of combinations (1 for an empty grid: the base flags alone); INT64_MAX when the product
+  // does not fit.
   std::int64_t size() const;
   // Value index per axis of combination `index`. REQUIRES: 0 <= index < size().
   std::vector<int> Digits(std::int64_t index) const;
@@ -109,8 +110,13 @@ StatusOr<SweepRow> SweepRowFromJson(const nlohmann::json& j);
 std::string SweepCsvHeader();
 std::string SweepRowToCsv(const SweepRow& row);
 
-// Called from worker threads (serialised by the sweep) with the number of rows done and the total.
+// Told, after each row given to the sink, how many rows are done and how many there are in all.
 using SweepProgress = std::function<void(std::int64_t done, std::int64_t total)>;
+// Receives the rows of a sweep one at a time, in grid order; an error it returns stops the sweep.
+using SweepSink = std::function<Status(const SweepRow& row)>;
+// Called when every row finished so far has gone to the sink and the sweep is about to wait for the
+// next (and at the end): where buffered output should be written out. An error stops the sweep.
+using SweepFlush = std::function<Status()>;
 
 // A grid over base flags, with every model and GPU it names loaded once. Thread-safe for Run*.
 class Sweep {
@@ -129,19 +135,31 @@ class Sweep {
   // are errors; vLLM's rejections are "invalid" rows.
   StatusOr<SweepRow> RunOne(std::int64_t index) const;
 
-  // Runs `indices` on `jobs` worker threads (<= 0: one per hardware thread); rows come back in the
-  // order of `indices`. The first internal error stops the workers and is returned.
-  StatusOr<std::vector<SweepRow>> RunIndices(const std::vector<std::int64_t>& indices, int jobs,
-                                             const SweepProgress& progress = nullptr) const;
-  // Every combination, in grid order.
+  // Streams every combination, in grid order, through `sink` (and `progress`), each row as soon as it
+  // and all rows before it are done, on `jobs` worker threads (<= 0: one per hardware thread). The grid
+  // is never materialised: at most a few rows per thread are held at once, whatever its size. The
+  // first internal error (lowest index) or sink error stops the workers and is returned.
+  Status StreamAll(int jobs, const SweepSink& sink, const SweepProgress& progress = nullptr,
+                   const SweepFlush& flush = nullptr) const;
+  // The same split over the processes of `pg` by index (process r runs r, r + n, r + 2n, ...) in rounds
+  // of kRoundRowsPerProcess rows per process: after each round rank 0 gathers the round's rows and gives
+  // them to `sink` in grid order (on other ranks `sink` and `flush` are never called), then tells
+  // every process whether to go on. Memory does not grow with the grid. Every process must call it.
+  Status StreamDistributed(ProcessGroup& pg, int jobs, const SweepSink& sink,
+                           const SweepProgress& progress = nullptr, const SweepFlush& flush = nullptr) const;
+  static constexpr std::int64_t kRoundRowsPerProcess = 16;
+
+  // Collecting forms of the two above, for small grids (tests, a preset's findings): every row in grid
+  // order; RunDistributed returns no rows on ranks other than 0.
   StatusOr<std::vector<SweepRow>> RunAll(int jobs, const SweepProgress& progress = nullptr) const;
-  // Splits the grid over the processes of `pg` by index (process r runs r, r + n, r + 2n, ...) and
-  // gathers every row at rank 0 in grid order; other ranks return no rows. Every process must call it.
   StatusOr<std::vector<SweepRow>> RunDistributed(ProcessGroup& pg, int jobs,
                                                  const SweepProgress& progress = nullptr) const;
 
  private:
   Sweep() = default;
+  // Streams `count` combinations first, first + step, ... through `sink` (the engine of the above).
+  Status StreamStrided(std::int64_t first, std::int64_t step, std::int64_t count, int jobs, const SweepSink& sink,
+                       const SweepProgress& progress, const SweepFlush& flush) const;
 
   EngineArgs base_;
   SweepGrid grid_;

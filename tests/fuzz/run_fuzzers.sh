@@ -6,7 +6,7 @@
 #   BUILD_DIR  a tree configured with -DTPSIM_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ and built with
 #              --target tpsim_fuzzers (the binaries are BUILD_DIR/tests/fuzz/tpsim_fuzz_<target>)
 #   SECONDS    -max_total_time of each target
-#   TARGET     model_config, safetensors_header, nvidia_smi_topo, ini_config, vllm_serve (default: all
+#   TARGET     model_config, safetensors_header, nvidia_smi_topo, ini_config, vllm_serve, sweep_grid (default: all
 #              built)
 #
 # Each target runs on a scratch copy of tests/fuzz/corpus/<target>/ (plus tests/data/bad_inputs/ when

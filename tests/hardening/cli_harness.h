@@ -6,7 +6,9 @@
 // Limits: the child runs in its own process group; past `timeout_s` seconds, or when its resident
 // memory passes `max_rss_bytes` (read from /proc every 10 ms; the direct child only), the whole group
 // gets SIGKILL and the result says which limit was hit. A hang or a memory blow-up therefore fails
-// the test instead of stalling or starving the machine.
+// the test instead of stalling or starving the machine. SpawnWith also sets an address-space limit
+// (RLIMIT_AS, as `ulimit -v`) or a file-size limit (RLIMIT_FSIZE, a disk that fills up) or gives the child a terminal (a pty) as its stderr; every result holds
+// the child's peak resident memory (wait4's ru_maxrss).
 //
 // Known bugs: a case that fails today keeps its test, which starts with TPSIM_KNOWN_BUG("why, whose
 // file"). It is skipped (GTEST_SKIP, so ctest stays green and lists it as skipped) unless
@@ -15,8 +17,10 @@
 #define TPSIM_TESTS_HARDENING_CLI_HARNESS_H_
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -64,6 +68,7 @@ struct RunResult {
   bool timed_out = false;   // killed at the wall-clock limit
   bool memory_out = false;  // killed at the memory limit
   double seconds = 0;
+  std::int64_t max_rss_kb = 0;  // the child's peak resident memory
   std::string out;
   std::string err;
 
@@ -110,6 +115,15 @@ inline std::int64_t RssBytes(pid_t pid) {
   }
   return 0;
 }
+
+// What SpawnWith can add to the limits above.
+struct SpawnLimits {
+  int timeout_s = kDefaultTimeoutS;
+  std::int64_t max_rss_bytes = kDefaultMaxRssBytes;
+  std::int64_t address_space_kb = 0;  // > 0: RLIMIT_AS in KiB (ulimit -v)
+  std::int64_t file_size_bytes = 0;   // > 0: RLIMIT_FSIZE (a full disk for every file the child writes)
+  bool stderr_tty = false;            // stderr is a pty; what the child wrote there is in RunResult::err
+};
 
 // A scratch directory per test: in/ for inputs the test writes, work/ as the child's working
 // directory (must stay empty on bad input), io/ for the captured stdout/stderr.
@@ -160,6 +174,13 @@ class Scratch {
   // Runs `argv` (argv[0] a path) in work/ under the limits (see the file comment).
   RunResult Spawn(const std::vector<std::string>& argv, int timeout_s = kDefaultTimeoutS,
                   std::int64_t max_rss_bytes = kDefaultMaxRssBytes) const {
+    SpawnLimits limits;
+    limits.timeout_s = timeout_s;
+    limits.max_rss_bytes = max_rss_bytes;
+    return SpawnWith(argv, limits);
+  }
+
+  RunResult SpawnWith(const std::vector<std::string>& argv, const SpawnLimits& limits) const {
     const std::string out_path = (root_ / "io" / "stdout").string();
     const std::string err_path = (root_ / "io" / "stderr").string();
     // Built before fork: the child only makes system calls.
@@ -168,6 +189,16 @@ class Scratch {
     for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
     RunResult r;
+    int pty_master = -1;
+    std::string pty_slave;
+    if (limits.stderr_tty) {
+      pty_master = posix_openpt(O_RDWR | O_NOCTTY);
+      if (pty_master < 0 || grantpt(pty_master) != 0 || unlockpt(pty_master) != 0) {
+        ADD_FAILURE() << "no pty";
+        return r;
+      }
+      pty_slave = ptsname(pty_master);
+    }
     const auto start = std::chrono::steady_clock::now();
     const pid_t pid = fork();
     if (pid == 0) {
@@ -175,11 +206,21 @@ class Scratch {
       if (chdir(work.c_str()) != 0) _exit(126);
       const int in = open("/dev/null", O_RDONLY);
       const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err = limits.stderr_tty ? open(pty_slave.c_str(), O_RDWR | O_NOCTTY)
+                                        : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (in < 0 || out < 0 || err < 0) _exit(126);
       dup2(in, 0);
       dup2(out, 1);
       dup2(err, 2);
+      if (limits.address_space_kb > 0) {
+        const rlim_t bytes = static_cast<rlim_t>(limits.address_space_kb) * 1024;
+        const rlimit as{bytes, bytes};
+        if (setrlimit(RLIMIT_AS, &as) != 0) _exit(125);
+      }
+      if (limits.file_size_bytes > 0) {
+        const rlimit fs_limit{static_cast<rlim_t>(limits.file_size_bytes), static_cast<rlim_t>(limits.file_size_bytes)};
+        if (setrlimit(RLIMIT_FSIZE, &fs_limit) != 0) _exit(125);
+      }
       execv(cargv[0], cargv.data());
       _exit(127);
     }
@@ -188,32 +229,48 @@ class Scratch {
       return r;
     }
     setpgid(pid, pid);  // also here, so that the kill below cannot race the child's own setpgid
+    std::string tty_text;
+    auto drain_tty = [&] {
+      if (pty_master < 0) return;
+      char buf[4096];
+      pollfd p{pty_master, POLLIN, 0};
+      while (poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+        const ssize_t n = read(pty_master, buf, sizeof(buf));
+        if (n <= 0) break;
+        tty_text.append(buf, static_cast<std::size_t>(n));
+      }
+    };
     int status = 0;
+    rusage usage{};
     for (;;) {
-      const pid_t w = waitpid(pid, &status, WNOHANG);
+      drain_tty();
+      const pid_t w = wait4(pid, &status, WNOHANG, &usage);
       if (w == pid) break;
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (elapsed > timeout_s) r.timed_out = true;
-      if (RssBytes(pid) > max_rss_bytes) r.memory_out = true;
+      if (elapsed > limits.timeout_s) r.timed_out = true;
+      if (RssBytes(pid) > limits.max_rss_bytes) r.memory_out = true;
       if (r.timed_out || r.memory_out) {
         kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
+        wait4(pid, &status, 0, &usage);
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    drain_tty();
+    if (pty_master >= 0) close(pty_master);
     // Whatever the group left behind (an mpirun that outlived its shell) goes too.
     kill(-pid, SIGKILL);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.max_rss_kb = usage.ru_maxrss;
     if (WIFEXITED(status)) {
       r.exit_code = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status)) {
       r.exit_code = 128 + WTERMSIG(status);
     }
     r.out = ReadFile(out_path);
-    r.err = ReadFile(err_path);
+    r.err = limits.stderr_tty ? tty_text : ReadFile(err_path);
     return r;
   }
 
@@ -230,6 +287,15 @@ class Scratch {
     argv.insert(argv.end(), args.begin(), args.end());
     return Spawn(argv, timeout_s, max_rss_bytes);
   }
+
+  // The same with SpawnWith's limits.
+  RunResult TpsimWith(const std::vector<std::string>& args, const SpawnLimits& limits) const {
+    std::vector<std::string> argv = {TPSIM_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return SpawnWith(argv, limits);
+  }
+
+  fs::path root() const { return root_; }
 
  private:
   fs::path root_;

@@ -1,6 +1,8 @@
-// Hardening under mpirun (one process per rank, DESIGN §1): a world size that differs from --tp, and a
-// rank killed with SIGKILL mid-run. The job must end well within the limit with a non-zero exit,
-// print nothing on stdout and write no timeline, never hang.
+// Hardening under mpirun (one process per rank, DESIGN §1, issue 13): a world size that differs from
+// --tp, ranks started with different command lines, a rank that fails alone, a rank killed with SIGKILL
+// or stopped with SIGSTOP mid-run, and only rank 0 printing. The job must end well within the limit
+// (30 s for a stopped rank, with one message naming it), print nothing or everything on stdout and
+// write no partial timeline, never hang.
 //
 // Needs Open MPI's mpirun (openmpi-bin, as tools/setup.sh installs) and a tpsim built with MPI; the
 // tests skip when either is missing. As root, Open MPI wants OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM); more
@@ -30,11 +32,13 @@ namespace {
 constexpr int kMpiTimeoutS = 60;
 
 const char kKillRankScript[] = R"(#!/bin/sh
-# kill_rank.sh RANK WHEN CMD...: run CMD as this MPI rank; on rank RANK send it SIGKILL, WHEN = start
-# (before CMD runs), mpi (once CMD mapped Open MPI's collective components) or never.
+# kill_rank.sh RANK WHEN CMD...: run CMD as this MPI rank; on rank RANK send it SIGKILL ($SIGNAL, e.g.
+# STOP, instead when set), WHEN = start (before CMD runs), mpi (once CMD mapped Open MPI's collective
+# components) or never.
 rank=$1; when=$2; shift 2
+sig=${SIGNAL:-KILL}
 if [ "${OMPI_COMM_WORLD_RANK:-0}" != "$rank" ] || [ "$when" = never ]; then exec "$@"; fi
-if [ "$when" = start ]; then kill -9 $$; fi
+if [ "$when" = start ]; then kill -s "$sig" $$; exec "$@"; fi
 "$@" &
 pid=$!
 i=0
@@ -44,7 +48,9 @@ while [ $i -lt 6000 ]; do
   sleep 0.01
   i=$((i + 1))
 done
-if ! kill -9 $pid 2>/dev/null; then
+# A finished CMD is a zombie until waited for: kill would still succeed, but it came too late.
+state=$(sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -c1)
+if [ -z "$state" ] || [ "$state" = Z ] || ! kill -s "$sig" $pid 2>/dev/null; then
   echo "kill_rank.sh: KILL MISSED, rank $rank had already ended" >&2
   wait $pid
   exit 0
@@ -79,13 +85,14 @@ class MpiFailureTest : public testing::Test {
            ShellQuote(scratch_.Timeline());
   }
 
-  // mpirun -np 2 with rank `rank` killed at `when`; repeats while the kill came too late.
-  RunResult RunWithKill(int rank, const std::string& when) const {
+  // mpirun -np 2 with rank `rank` sent `signal` at `when`; repeats while the signal came too late.
+  RunResult RunWithKill(int rank, const std::string& when, const std::string& signal = "KILL") const {
     RunResult r;
     for (int attempt = 0; attempt < 3; ++attempt) {
       fs::remove_all(scratch_.Timeline());
-      r = scratch_.Shell(MpiRun(2, "sh " + ShellQuote(scratch_.In("kill_rank.sh")) + " " + std::to_string(rank) +
-                                       " " + when + " " + TpsimPlan(2)),
+      r = scratch_.Shell("SIGNAL=" + signal + " " +
+                             MpiRun(2, "sh " + ShellQuote(scratch_.In("kill_rank.sh")) + " " + std::to_string(rank) +
+                                           " " + when + " " + TpsimPlan(2)),
                          kMpiTimeoutS);
       if (r.err.find("KILL MISSED") == std::string::npos) break;
     }
@@ -173,6 +180,80 @@ TEST_F(MpiFailureTest, CoordinatorKilledAfterMpiInit) {
   ASSERT_EQ(good.exit_code, 0) << good.Describe();
   RunResult r = RunWithKill(0, "mpi");
   ExpectJobFailed(r, good, files);
+}
+
+// The lines tpsim itself wrote on stderr (mpirun may add its own).
+std::vector<std::string> TpsimLines(const std::string& err) {
+  std::vector<std::string> out;
+  std::stringstream lines(err);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("tpsim", 0) == 0) out.push_back(line);
+  }
+  return out;
+}
+
+// A rank stopped (SIGSTOP) once MPI is up, with the default deadline: the job ends within 30 s with
+// one message naming the stopped rank, and stdout is empty or complete.
+TEST_F(MpiFailureTest, StoppedRankEndsTheJobWithin30s) {
+  std::vector<std::string> files;
+  const RunResult good = GoodRun(&files);
+  ASSERT_EQ(good.exit_code, 0) << good.Describe();
+  for (int rank : {1, 0}) {
+    const RunResult r = RunWithKill(rank, "mpi", "STOP");
+    ExpectJobFailed(r, good, files);
+    EXPECT_LT(r.seconds, 30) << r.Describe();
+    const std::vector<std::string> lines = TpsimLines(r.err);
+    ASSERT_EQ(lines.size(), 1u) << r.Describe();
+    EXPECT_NE(lines[0].find("rank " + std::to_string(rank) + " "), std::string::npos) << lines[0];
+  }
+}
+
+// Ranks started with different subcommands, flags or models: exit 2 on every rank within seconds,
+// one line from rank 0 naming both command lines, nothing on stdout.
+TEST_F(MpiFailureTest, DifferentCommandLinesAreRefused) {
+  const std::string tpsim = ShellQuote(TPSIM_BINARY);
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"plan --tp 2", "plan --tp 2 --max-model-len 8192"},
+      {"plan --tp 2", "scale --tp-list 1,2"},
+      {"plan --tp 2", "plan --tp 2 --model Qwen/Qwen3-8B"},
+  };
+  for (const auto& [a, b] : pairs) {
+    RunResult r = scratch_.Shell(MpiRun(1, tpsim + " " + a + " : -np 1 " + tpsim + " " + b), kMpiTimeoutS);
+    const std::string what = a + " | " + b + ": " + r.Describe();
+    EXPECT_LT(r.seconds, 15) << what;
+    EXPECT_EQ(r.exit_code, 2) << what;
+    EXPECT_EQ(r.out, "") << what;
+    EXPECT_EQ(CountLines(r.err), 1) << what;
+    EXPECT_NE(r.err.find("mpirun ranks disagree on the command: rank 1 runs `" + b + "`"), std::string::npos)
+        << what;
+  }
+}
+
+// A rank that fails where the others do not (here its configs/ directory is missing): rank 0 ends the
+// job at once with that rank's message, instead of waiting for it at the next collective.
+TEST_F(MpiFailureTest, RankFailingAloneIsReportedByRankZero) {
+  const std::string plan = ShellQuote(TPSIM_BINARY) + " plan --tp 2";
+  RunResult r = scratch_.Shell(MpiRun(1, plan + " : -np 1 -x TPSIM_CONFIGS=/nonexistent " + plan), kMpiTimeoutS);
+  EXPECT_LT(r.seconds, 15) << r.Describe();
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_EQ(r.out, "") << r.Describe();
+  EXPECT_EQ(CountLines(r.err), 1) << r.Describe();
+  EXPECT_EQ(r.err.rfind("tpsim plan: rank 1: ", 0), 0u) << r.Describe();
+  EXPECT_NE(r.err.find("/nonexistent/models"), std::string::npos) << r.Describe();
+}
+
+// Only rank 0 prints, for every command: under mpirun -np 2 the output is the single-process output.
+TEST_F(MpiFailureTest, OnlyRankZeroPrints) {
+  const std::vector<std::string> commands = {"shard --json", "--help", "plan --help",
+                                             "topo --gpu rtx4090 --num-gpus 2", "plan --tp 2 --no-such-flag",
+                                             "tune --target-context 8192"};
+  for (const std::string& c : commands) {
+    const RunResult alone = scratch_.Shell("exec " + ShellQuote(TPSIM_BINARY) + " " + c);
+    const RunResult r = scratch_.Shell(MpiRun(2, ShellQuote(TPSIM_BINARY) + " " + c), kMpiTimeoutS);
+    EXPECT_EQ(r.exit_code, alone.exit_code) << c << ": " << r.Describe();
+    EXPECT_EQ(r.out, alone.out) << c;
+    EXPECT_EQ(r.err, alone.err) << c;
+  }
 }
 
 }  // namespace

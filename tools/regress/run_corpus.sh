@@ -40,5 +40,5 @@ while IFS=$'\t' read -r -a words; do
 done <"$corpus"
 # The output directory's own path appears in what tpsim writes about it (the gnuplot script, error
 # lines); it is replaced by OUT so that two runs into different directories compare equal.
-grep -rlF "$out" "$out" 2>/dev/null | while read -r f; do sed -i "s|$out|OUT|g" "$f"; done
+{ grep -rlF "$out" "$out" 2>/dev/null || true; } | while read -r f; do sed -i "s|$out|OUT|g" "$f"; done
 echo "$n rows -> $out"

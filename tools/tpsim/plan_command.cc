@@ -11,6 +11,7 @@
 #include "tools/tpsim/commands.h"
 #include "tools/tpsim/engine_flags.h"
 #include "tools/tpsim/launcher.h"
+#include "tools/tpsim/timeline_output.h"
 
 namespace tpsim::cli {
 
@@ -23,6 +24,7 @@ int RunPlan(const Args& args) {
   ParsedCommand pc = ParseCommand("plan", args, desc, opts);
   if (pc.exit_code >= 0) return pc.exit_code;
   const OutputFlags& out = pc.out;
+  TimelineOutput timeline("plan", IsCoordinator() ? out.timeline_dir : "");
   StatusOr<ResolvedConfig> cfg = ResolveEngineArgs(pc.engine, pc.configs_dir);
   if (!cfg.ok()) return ReportError("plan", cfg.status());
   RunOptions run_options;
@@ -33,10 +35,8 @@ int RunPlan(const Args& args) {
     return IsCoordinator() ? ReportError("plan", result.status()) : result.status().ExitCode();
   }
   if (!IsCoordinator()) return 0;
-  if (!out.timeline_dir.empty()) {
-    Status t = WriteTimelines(*result, out.timeline_dir);
-    if (!t.ok()) return ReportError("plan", t);
-  }
+  if (Status t = timeline.Add(*result, /*per_size=*/false); !t.ok()) return ReportError("plan", t);
+  if (Status t = timeline.Commit(); !t.ok()) return ReportError("plan", t);
   if (out.format == "json") {
     std::cout << PlanToJson(*result).dump(2) << "\n";
   } else if (out.format == "csv") {

@@ -17,6 +17,7 @@
 #include "tools/tpsim/commands.h"
 #include "tools/tpsim/engine_flags.h"
 #include "tools/tpsim/launcher.h"
+#include "tools/tpsim/timeline_output.h"
 
 namespace tpsim::cli {
 
@@ -133,13 +134,11 @@ std::string ScaleCsv(const std::vector<PlanResult>& results, const std::vector<C
   return out;
 }
 
-// --timeline DIR: one sub-directory per size, DIR/tp<N>/ (trace.json, rank<N>.csv, memory.png).
-Status WriteSizeTimelines(const std::vector<PlanResult>& results, const std::string& dir) {
-  if (dir.empty()) return Status::Ok();
-  for (const PlanResult& r : results) {
-    TPSIM_RETURN_IF_ERROR(WriteTimelines(r, dir + "/tp" + std::to_string(r.cfg.tp)));
-  }
-  return Status::Ok();
+// --timeline DIR: one sub-directory per size, DIR/tp<N>/ (trace.json, rank<N>.csv, memory.png), the
+// whole set written at once.
+Status WriteSizeTimelines(const std::vector<PlanResult>& results, TimelineOutput* timeline) {
+  for (const PlanResult& r : results) TPSIM_RETURN_IF_ERROR(timeline->Add(r, /*per_size=*/true));
+  return timeline->Commit();
 }
 
 }  // namespace
@@ -149,12 +148,13 @@ int RunScale(const Args& args) {
   std::vector<int> tps;
   if (int rc = Parse("scale", args, "1,2,4", &pc, &tps); rc >= 0) return rc;
   const OutputFlags& out = pc.out;
+  TimelineOutput timeline("scale", IsCoordinator() ? out.timeline_dir : "");
   auto results = RunSizes(pc.engine, tps, pc.configs_dir, !pc.out.timeline_dir.empty());
   if (!results.ok()) {
     return IsCoordinator() ? ReportError("scale", results.status()) : results.status().ExitCode();
   }
   if (!IsCoordinator()) return 0;
-  if (Status t = WriteSizeTimelines(*results, out.timeline_dir); !t.ok()) return ReportError("scale", t);
+  if (Status t = WriteSizeTimelines(*results, &timeline); !t.ok()) return ReportError("scale", t);
   const PlanResult& base = results->front();
   const double n0 = base.cfg.tp;
   // Least squares per category: per-card = a + b / N over the sizes that produced reports.
@@ -281,12 +281,13 @@ int RunCompare(const Args& args) {
       return ReportError("compare", Status::InvalidArgument("--target-concurrency must be a positive number"));
     }
   }
+  TimelineOutput timeline("compare", IsCoordinator() ? out.timeline_dir : "");
   auto results = RunSizes(pc.engine, tps, pc.configs_dir, !pc.out.timeline_dir.empty());
   if (!results.ok()) {
     return IsCoordinator() ? ReportError("compare", results.status()) : results.status().ExitCode();
   }
   if (!IsCoordinator()) return 0;
-  if (Status t = WriteSizeTimelines(*results, out.timeline_dir); !t.ok()) return ReportError("compare", t);
+  if (Status t = WriteSizeTimelines(*results, &timeline); !t.ok()) return ReportError("compare", t);
   const std::int64_t ctx = vm.count("target-context") ? vm["target-context"].as<std::int64_t>()
                                                        : results->front().cfg.max_model_len;
   const double conc = vm.count("target-concurrency") ? vm["target-concurrency"].as<double>() : 1.0;

@@ -1,7 +1,8 @@
 // tpsim sweep: every combination of a grid of engine flags (sim/tune/sweep.h) as JSON lines (default)
 // or CSV, in grid order. All cores work: a pool of worker threads over the combinations, each running
-// one plan's ranks as threads. Under mpirun the grid is split over the processes by index and rank 0
-// gathers and prints. A preset (configs/presets/<name>.ini) names a grid and the findings to compute
+// one plan's ranks as threads. Rows are printed as they complete, in grid order; the grid is never held
+// in memory. Under mpirun the grid is split over the processes by index and rank 0 gathers and prints,
+// one round at a time. A preset (configs/presets/<name>.ini) names a grid and the findings to compute
 // from its rows (sim/tune/findings.h). A progress bar goes to stderr only when stderr is a terminal.
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "tools/tpsim/commands.h"
 #include "tools/tpsim/engine_flags.h"
 #include "tools/tpsim/launcher.h"
+#include "tools/tpsim/process_guard.h"
 #include "tpsim/build_config.h"
 #if TPSIM_HAVE_MPI
 #include "sim/comm/mpi_process_group.h"
@@ -27,24 +29,39 @@ namespace tpsim::cli {
 
 namespace {
 
-// Redraws "[#####.....] 512/768" on stderr at most every 100 ms and at the end.
+// Redraws "[#####.....] 512/768" on stderr at most every 100 ms. When standard output is the same
+// terminal, Clear() wipes the bar before each row is printed (so rows stay whole) and the next Update
+// draws it again at once.
 class ProgressBar {
  public:
   void Update(std::int64_t done, std::int64_t total) {
     const auto now = std::chrono::steady_clock::now();
-    if (done != total && now - last_ < std::chrono::milliseconds(100)) return;
+    if (shown_ && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
-    constexpr int kWidth = 40;
     const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
     std::fprintf(stderr, "\r[%s%s] %lld/%lld", std::string(filled, '#').c_str(),
                  std::string(kWidth - filled, '.').c_str(), static_cast<long long>(done),
                  static_cast<long long>(total));
-    if (done == total) std::fprintf(stderr, "\r%*s\r", kWidth + 30, "");
     std::fflush(stderr);
+    shown_ = true;
+  }
+  // Wipes the bar for good.
+  void Finish() {
+    stdout_is_tty_ = true;
+    Clear();
+  }
+  void Clear() {
+    if (!shown_ || !stdout_is_tty_) return;
+    std::fprintf(stderr, "\r%*s\r", kWidth + 30, "");
+    std::fflush(stderr);
+    shown_ = false;
   }
 
  private:
+  static constexpr int kWidth = 40;
   std::chrono::steady_clock::time_point last_{};
+  bool shown_ = false;
+  bool stdout_is_tty_ = isatty(STDOUT_FILENO) == 1;
 };
 
 // Worker threads for this process: all hardware threads, shared among the processes mpirun put on
@@ -160,35 +177,40 @@ int RunSweep(const Args& args) {
   if (isatty(STDERR_FILENO) && IsCoordinator()) {
     progress = [&bar](std::int64_t done, std::int64_t total) { bar.Update(done, total); };
   }
-  StatusOr<std::vector<SweepRow>> rows = Status::Internal("sweep did not run");
+  // Rows are printed as they come and written out whenever the sweep waits for the next one, never
+  // gathered: memory does not grow with the grid. Only a preset's findings keep its rows (a preset's
+  // grid is small).
+  const bool keep_rows = preset.findings == "seed-study";
+  std::vector<SweepRow> kept;
+  if (format == "csv" && !findings_only && IsCoordinator()) std::cout << SweepCsvHeader() << "\n";
+  const SweepSink print = [&](const SweepRow& r) -> Status {
+    if (keep_rows) kept.push_back(r);
+    if (findings_only) return Status::Ok();
+    bar.Clear();
+    std::cout << (format == "csv" ? SweepRowToCsv(r) : SweepRowToJson(r).dump()) << "\n";
+    return std::cout.good() ? Status::Ok() : FlushStdout();
+  };
+  const SweepFlush flush = [] { return FlushStdout(); };
+  Status ran = Status::Internal("sweep did not run");
   if (UnderMpi()) {
 #if TPSIM_HAVE_MPI
-    rows = (*sweep)->RunDistributed(MpiProcessGroup::World(), jobs, progress);
+    ran = (*sweep)->StreamDistributed(MpiProcessGroup::World(), jobs, print, progress, flush);
 #else
-    rows = Status::Unavailable("started under mpirun, but this tpsim was built without MPI");
+    ran = Status::Unavailable("started under mpirun, but this tpsim was built without MPI");
 #endif
   } else {
-    rows = (*sweep)->RunAll(jobs, progress);
+    ran = (*sweep)->StreamAll(jobs, print, progress, flush);
   }
-  if (!rows.ok()) return ReportError("sweep", rows.status());
+  bar.Finish();
+  if (!ran.ok()) return IsCoordinator() ? ReportError("sweep", ran) : ran.ExitCode();
   if (!IsCoordinator()) return 0;
   std::vector<Finding> findings;
-  if (preset.findings == "seed-study") findings = SeedStudyFindings(*rows);
-  if (!findings_only) {
-    std::string text;
-    if (format == "csv") {
-      text += SweepCsvHeader() + "\n";
-      for (const SweepRow& r : *rows) text += SweepRowToCsv(r) + "\n";
-    } else {
-      for (const SweepRow& r : *rows) text += SweepRowToJson(r).dump() + "\n";
-    }
-    std::cout << text;
-  }
+  if (preset.findings == "seed-study") findings = SeedStudyFindings(kept);
   if (!findings.empty()) {
     if (format == "jsonl" && !findings_only) {
       std::cout << FindingsJson(findings, preset.name).dump() << "\n";
     } else {
-      PrintFindings(findings, *rows, preset.name);
+      PrintFindings(findings, kept, preset.name);
     }
   }
   return 0;

@@ -131,8 +131,9 @@ int RunTune(const Args& args) {
   const po::variables_map& vm = pc.vm;
   const EngineArgs* ea = &pc.engine;
   const OutputFlags& out = pc.out;
-  // Tune runs every simulation in this process; under mpirun only rank 0 works and prints.
-  if (!IsCoordinator()) return 0;
+  // Tune runs every simulation in this process. Under mpirun every rank does the same work, so that
+  // they end together (no rank waits past the deadline at the last barrier); only rank 0 prints
+  // (process_guard.h).
   const std::string& configs = pc.configs_dir;
   StatusOr<ModelConfig> model = LoadModelConfig(ea->model, configs);
   if (!model.ok()) return ReportError("tune", model.status());
