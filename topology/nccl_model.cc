@@ -145,125 +145,185 @@ double NcclPathBandwidth(const Topology& t, const GpuSpec& gpu, int a, int b) {
   }
 }
 
-StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& usage) {
+namespace {
+
+Status CheckSpec(const NcclCommSpec& spec, const NcclUsage& usage) {
   if (spec.gpu == nullptr || spec.topology == nullptr) {
     return Status::InvalidArgument("NCCL communicator without a GPU spec or topology");
   }
-  const GpuSpec& gpu = *spec.gpu;
   const Topology& topo = *spec.topology;
-  static const CommConstants kDefaults;
-  const CommConstants& k = spec.constants != nullptr ? *spec.constants : kDefaults;
   const int n = static_cast<int>(spec.gpus.size());
   if (n < 1) return Status::InvalidArgument("NCCL communicator with no ranks");
-  {
-    std::set<int> seen;
-    for (int g : spec.gpus) {
-      if (g < 0 || g >= topo.num_gpus) {
-        return Status::InvalidArgument("rank on GPU " + std::to_string(g) + ", but topology '" + topo.name +
-                                       "' has " + std::to_string(topo.num_gpus) + " GPUs");
-      }
-      if (!seen.insert(g).second) {
-        return Status::InvalidArgument("two ranks of one communicator on GPU " + std::to_string(g));
-      }
+  std::set<int> seen;
+  for (int g : spec.gpus) {
+    if (g < 0 || g >= topo.num_gpus) {
+      return Status::InvalidArgument("rank on GPU " + std::to_string(g) + ", but topology '" + topo.name +
+                                     "' has " + std::to_string(topo.num_gpus) + " GPUs");
+    }
+    if (!seen.insert(g).second) {
+      return Status::InvalidArgument("two ranks of one communicator on GPU " + std::to_string(g));
     }
   }
   if (usage.gather_root >= n) return Status::InvalidArgument("gather root outside the communicator");
+  return Status::Ok();
+}
 
-  NcclCommPlan plan;
-  plan.version = spec.version;
-  const NcclVersion v = spec.version;
-  const int cc = gpu.compute_capability();
-  auto g = [&](int r) { return spec.gpus[r]; };
-
-  // §0: cuMem is auto-on from 2.19 where supported; GeForce cards lack the GPUDirect-RDMA-with-VMM
-  // attribute NCCL required until 2.23.4. Runtime (lazy) connect needs cuMem and NCCL >= 2.22.
-  plan.cumem =
-      spec.cumem_requested && v >= NcclVersion{2, 19, 0} && (gpu.datacenter || v >= NcclVersion{2, 24, 0});
-  plan.lazy_connect = plan.cumem && spec.runtime_connect && v >= NcclVersion{2, 22, 0};
-  if (spec.cumem_requested && !plan.cumem) {
-    plan.notes.push_back(v < NcclVersion{2, 19, 0}
-                             ? "NCCL " + ToString(v) + " does not use cuMem by default (auto-on from 2.19)"
-                             : "NCCL " + ToString(v) + " does not use cuMem on " + gpu.name +
-                                   " (no GPUDirect RDMA with VMM before NCCL 2.24)");
+// What one communicator's ranks see of each other: ring order, transport and buffer size per
+// connection (§1.2), NVLS eligibility (§1.6), and the tree (§1.4). Built once per PlanNcclComm.
+class CommLayout {
+ public:
+  CommLayout(const NcclCommSpec& spec, const NcclCommPlan& plan)
+      : spec_(spec), gpu_(*spec.gpu), topo_(*spec.topology), n_(static_cast<int>(spec.gpus.size())),
+        cc_(spec.gpu->compute_capability()), cumem_(plan.cumem) {
+    static const CommConstants kDefaults;
+    const CommConstants& k = spec.constants != nullptr ? *spec.constants : kDefaults;
+    ll_ = k.nccl_ll_buffsize;
+    ll128_ = k.nccl_ll128_buffsize;
+    simple_ = k.nccl_simple_buffsize;
+    BuildRing();
+    BuildTree();
+    // Transport level (§1.2): P2P over PCIe within PXB, or SYS on AMD hosts with <= 2 GPUs
+    // (src/graph/paths.cc ncclTopoCheckP2p).
+    int gpus_on_host = 0;
+    for (int x = 0; x < topo_.num_gpus; ++x) gpus_on_host += topo_.same_host(x, g(0)) ? 1 : 0;
+    p2p_level_ = (topo_.cpu_vendor == "amd" && gpus_on_host <= 2) ? LinkKind::kSys : LinkKind::kPxb;
   }
-  auto round_alloc = [&](Bytes b) { return plan.cumem ? RoundUp(b, kCuMemGranularity) : b; };
 
-  // Ring in rank order, host by host (NCCL's rings visit all GPUs of a node before leaving it).
-  std::vector<int> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return topo.host_of_gpu[g(a)] < topo.host_of_gpu[g(b)]; });
-  std::vector<int> next(n), prev(n);
-  for (int i = 0; i < n; ++i) {
-    next[order[i]] = order[(i + 1) % n];
-    prev[order[(i + 1) % n]] = order[i];
+  int size() const { return n_; }
+  int g(int r) const { return spec_.gpus[r]; }
+  int next(int r) const { return next_[r]; }
+  int prev(int r) const { return prev_[r]; }
+  int parent(int r) const { return parent_[r]; }
+  const std::vector<int>& children(int r) const { return children_[r]; }
+  Bytes simple() const { return simple_; }
+  bool gdr() const { return gpu_.datacenter; }  // GPUDirect RDMA: datacenter cards near a NIC (assumed)
+
+  bool multi_host() const {
+    return !AllPairs(spec_.gpus, [&](int a, int b) { return topo_.same_host(a, b); });
   }
-  const bool multi_host = !AllPairs(spec.gpus, [&](int a, int b) { return topo.same_host(a, b); });
-  const bool all_nvlink = AllPairs(spec.gpus, [&](int a, int b) { return IsNvlinkKind(topo.link[a][b]); });
+  bool all_nvlink() const {
+    return AllPairs(spec_.gpus, [&](int a, int b) { return IsNvlinkKind(topo_.link[a][b]); });
+  }
+  // NVLS hardware (§1.6): every pair behind NVSwitch on one host, sm_90+.
+  bool nvls_hardware() const {
+    return cc_ >= 90 && !multi_host() && n_ >= 2 &&
+           AllPairs(spec_.gpus, [&](int a, int b) { return topo_.link[a][b] == LinkKind::kNvswitch; });
+  }
 
   // Transport per ordered pair (§1.2): NET across hosts; P2P over NVLink, or over PCIe when the driver
-  // allows peer access and the path is within NCCL's P2P level (PXB; SYS on AMD hosts with <= 2 GPUs,
-  // src/graph/paths.cc ncclTopoCheckP2p); else SHM through host memory. Read mode for sm_80 pairs on
-  // NVLink (same function).
-  int gpus_on_host = 0;
-  for (int x = 0; x < topo.num_gpus; ++x) gpus_on_host += topo.same_host(x, g(0)) ? 1 : 0;
-  const LinkKind p2p_level =
-      (topo.cpu_vendor == "amd" && gpus_on_host <= 2) ? LinkKind::kSys : LinkKind::kPxb;
-  auto transport = [&](int a, int b) {
-    const LinkKind l = topo.link[g(a)][g(b)];
-    if (!topo.same_host(g(a), g(b))) return NcclTransport::kNet;
+  // allows peer access within NCCL's P2P level; else SHM through host memory.
+  NcclTransport transport(int a, int b) const {
+    const LinkKind l = topo_.link[g(a)][g(b)];
+    if (!topo_.same_host(g(a), g(b))) return NcclTransport::kNet;
     if (IsNvlinkKind(l)) return NcclTransport::kP2p;
-    if (topo.p2p_possible(g(a), g(b), gpu) && l <= p2p_level) return NcclTransport::kP2p;
+    if (topo_.p2p_possible(g(a), g(b), gpu_) && l <= p2p_level_) return NcclTransport::kP2p;
     return NcclTransport::kShm;
-  };
-  auto read_mode = [&](int a, int b) { return cc == 80 && IsNvlinkKind(topo.link[g(a)][g(b)]); };
-  const bool gdr = gpu.datacenter;  // GPUDirect RDMA: datacenter cards with a NIC nearby (assumed)
-  const Bytes ll = k.nccl_ll_buffsize, ll128 = k.nccl_ll128_buffsize, simple = k.nccl_simple_buffsize;
+  }
+  // Read mode for sm_80 pairs on NVLink (same function).
+  bool read_mode(int a, int b) const { return cc_ == 80 && IsNvlinkKind(topo_.link[g(a)][g(b)]); }
   // Receive / send buffer of one connection from `a`'s side toward peer `b` (§1.2).
-  auto recv_bytes = [&](int a, int b) -> Bytes {
+  Bytes recv_bytes(int a, int b) const {
     switch (transport(a, b)) {
       case NcclTransport::kP2p:
-        return RoundUp(kConnHeaderBytes + ll + ll128 + (read_mode(a, b) ? 0 : simple), kP2pAlignBytes);
+        return RoundUp(kConnHeaderBytes + ll_ + ll128_ + (read_mode(a, b) ? 0 : simple_), kP2pAlignBytes);
       case NcclTransport::kShm: return 0;
-      case NcclTransport::kNet: return gdr ? round_alloc(ll + ll128 + simple) : 0;
+      case NcclTransport::kNet: return gdr() ? round_alloc(ll_ + ll128_ + simple_) : 0;
     }
     return 0;
-  };
-  auto send_bytes = [&](int a, int b) -> Bytes {
+  }
+  Bytes send_bytes(int a, int b) const {
     switch (transport(a, b)) {
       case NcclTransport::kP2p:
-        return RoundUp(kConnHeaderBytes + (read_mode(a, b) ? simple : 0), kP2pAlignBytes);
+        return RoundUp(kConnHeaderBytes + (read_mode(a, b) ? simple_ : 0), kP2pAlignBytes);
       case NcclTransport::kShm: return 0;
-      case NcclTransport::kNet: return gdr ? round_alloc(ll128 + simple) : 0;
+      case NcclTransport::kNet: return gdr() ? round_alloc(ll128_ + simple_) : 0;
     }
     return 0;
-  };
+  }
+  Bytes round_alloc(Bytes b) const { return cumem_ ? RoundUp(b, kCuMemGranularity) : b; }
 
-  // NVLS (§1.6): multicast needs every pair behind NVSwitch on one host and sm_90+; NCCL <= 2.28 turns
-  // it off for <= 2 GPUs, 2.29+ for < 2.
-  const bool nvls_hw = cc >= 90 && !multi_host && n >= 2 && AllPairs(spec.gpus, [&](int a, int b) {
-                         return topo.link[a][b] == LinkKind::kNvswitch;
-                       });
-  const int nvls_min_ranks = v >= NcclVersion{2, 29, 0} ? 2 : 3;
-  const bool nvls_possible = nvls_hw && v >= NcclVersion{2, 17, 0} && n >= nvls_min_ranks;
-  if (nvls_hw && !nvls_possible) {
-    plan.notes.push_back("NVLS off: NCCL " + ToString(v) +
-                         " needs more than 2 GPUs for NVLS (from 2.29 two suffice)");
+ private:
+  // Ring in rank order, host by host (NCCL's rings visit all GPUs of a node before leaving it).
+  void BuildRing() {
+    order_.resize(n_);
+    std::iota(order_.begin(), order_.end(), 0);
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](int a, int b) { return topo_.host_of_gpu[g(a)] < topo_.host_of_gpu[g(b)]; });
+    next_.resize(n_);
+    prev_.resize(n_);
+    for (int i = 0; i < n_; ++i) {
+      next_[order_[i]] = order_[(i + 1) % n_];
+      prev_[order_[(i + 1) % n_]] = order_[i];
+    }
+  }
+  // Tree (§1.4): a chain per host in rank order, hosts chained through their first ranks.
+  void BuildTree() {
+    parent_.assign(n_, -1);
+    children_.assign(n_, {});
+    std::vector<int> heads;
+    for (int i = 0; i < n_; ++i) {
+      const int r = order_[i];
+      const bool new_host = i == 0 || !topo_.same_host(g(order_[i - 1]), g(r));
+      if (new_host) {
+        if (!heads.empty()) parent_[r] = heads.back();
+        heads.push_back(r);
+      } else {
+        parent_[r] = order_[i - 1];
+      }
+      if (parent_[r] >= 0) children_[parent_[r]].push_back(r);
+    }
   }
 
-  // Channels (§1.3).
+  const NcclCommSpec& spec_;
+  const GpuSpec& gpu_;
+  const Topology& topo_;
+  int n_;
+  int cc_;
+  bool cumem_;
+  Bytes ll_ = 0, ll128_ = 0, simple_ = 0;
+  LinkKind p2p_level_ = LinkKind::kPxb;
+  std::vector<int> order_, next_, prev_, parent_;
+  std::vector<std::vector<int>> children_;
+};
+
+// §0: cuMem is auto-on from 2.19 where supported; GeForce cards lack the GPUDirect-RDMA-with-VMM
+// attribute NCCL required until 2.23.4. Runtime (lazy) connect needs cuMem and NCCL >= 2.22.
+void ChooseConnectMode(const NcclCommSpec& spec, NcclCommPlan* plan) {
+  const NcclVersion v = spec.version;
+  const GpuSpec& gpu = *spec.gpu;
+  plan->cumem =
+      spec.cumem_requested && v >= NcclVersion{2, 19, 0} && (gpu.datacenter || v >= NcclVersion{2, 24, 0});
+  plan->lazy_connect = plan->cumem && spec.runtime_connect && v >= NcclVersion{2, 22, 0};
+  if (spec.cumem_requested && !plan->cumem) {
+    plan->notes.push_back(v < NcclVersion{2, 19, 0}
+                              ? "NCCL " + ToString(v) + " does not use cuMem by default (auto-on from 2.19)"
+                              : "NCCL " + ToString(v) + " does not use cuMem on " + gpu.name +
+                                    " (no GPUDirect RDMA with VMM before NCCL 2.24)");
+  }
+}
+
+// Channels (§1.3): rings from the ring search, doubled by DupChannels and Postset; p2p channels.
+void ChooseChannels(const NcclCommSpec& spec, const CommLayout& lay, bool nvls_possible,
+                    NcclCommPlan* plan) {
+  static const CommConstants kDefaults;
+  const CommConstants& k = spec.constants != nullptr ? *spec.constants : kDefaults;
+  const GpuSpec& gpu = *spec.gpu;
+  const Topology& topo = *spec.topology;
+  const NcclVersion v = spec.version;
+  const int n = lay.size();
+  const int cc = gpu.compute_capability();
+  const bool multi_host = lay.multi_host();
   double intra_bw = std::numeric_limits<double>::infinity();
   for (int r = 0; r < n && n > 1; ++r) {
-    if (topo.same_host(g(r), g(next[r])))
-      intra_bw = std::min(intra_bw, NcclPathBandwidth(topo, gpu, g(r), g(next[r])));
+    if (topo.same_host(lay.g(r), lay.g(lay.next(r))))
+      intra_bw = std::min(intra_bw, NcclPathBandwidth(topo, gpu, lay.g(r), lay.g(lay.next(r))));
   }
   const int maxch = MaxChannels(v);
   int rings = 1;
-  double speed = 0;
   if (n > 1) {
     const bool sm90 = cc >= 90;
     double bw = std::isinf(intra_bw) ? kNetBw : intra_bw;
-    speed = sm90 ? PickSpeed(kSpeedIntraSm90, bw) : PickSpeed(kSpeedIntra, bw);
+    double speed = sm90 ? PickSpeed(kSpeedIntraSm90, bw) : PickSpeed(kSpeedIntra, bw);
     rings = std::max(1, static_cast<int>(std::floor(bw / speed + 1e-9)));
     if (multi_host) {
       double inter_speed = sm90 ? PickSpeed(kSpeedInterSm90, kNetBw) : PickSpeed(kSpeedInter, kNetBw);
@@ -274,202 +334,226 @@ StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& u
     const bool no_dup =
         speed < kDupMinSpeed || (cc > 80 && speed < kDupSm90MinSpeed && rings > kDupSm90MaxRings);
     if (!no_dup) rings = std::min(2 * rings, maxch / 2);
-    plan.ring_bw_gb_per_s = std::isinf(intra_bw) ? kNetBw : intra_bw;
+    plan->ring_bw_gb_per_s = std::isinf(intra_bw) ? kNetBw : intra_bw;
   }
   int coll = std::min(maxch, 2 * rings);  // ncclTopoPostset doubles the rings
   if (nvls_possible && v < NcclVersion{2, 28, 0}) coll = std::max(coll, std::min(kNvlsChannels, maxch));
   if (k.nccl_max_nchannels > 0) coll = std::min(coll, k.nccl_max_nchannels);
-  plan.coll_channels = coll;
-  plan.p2p_channels = std::min(Pow2Up(coll), maxch);  // src/graph/paths.cc ncclTopoComputeP2pChannels
-  int per_peer = plan.p2p_channels;
+  plan->coll_channels = coll;
+  plan->p2p_channels = std::min(Pow2Up(coll), maxch);  // src/graph/paths.cc ncclTopoComputeP2pChannels
+  int per_peer = plan->p2p_channels;
   for (int a = 0; a < n; ++a) {
     for (int b = 0; b < n; ++b) {
       if (a == b) continue;
       int c = 2;
-      if (IsNvlinkKind(topo.link[g(a)][g(b)])) {
-        c = 2 *
-            std::max(1, static_cast<int>(NcclPathBandwidth(topo, gpu, g(a), g(b)) / NcclNvlinkBwPerLink(cc)));
+      if (IsNvlinkKind(topo.link[lay.g(a)][lay.g(b)])) {
+        c = 2 * std::max(1, static_cast<int>(NcclPathBandwidth(topo, gpu, lay.g(a), lay.g(b)) /
+                                             NcclNvlinkBwPerLink(cc)));
       }
       per_peer = std::min(per_peer, c);
     }
   }
-  plan.p2p_channels_per_peer = n > 1 ? std::min(Pow2Up(per_peer), plan.p2p_channels) : 0;
-  const Bytes chunk = multi_host ? kP2pChunkNet : (all_nvlink && n > 1 ? kP2pChunkNvlink : kP2pChunkPcie);
-  plan.p2p_chunk_bytes = std::min(chunk, simple / 8);
+  plan->p2p_channels_per_peer = n > 1 ? std::min(Pow2Up(per_peer), plan->p2p_channels) : 0;
+  const Bytes chunk =
+      multi_host ? kP2pChunkNet : (lay.all_nvlink() && n > 1 ? kP2pChunkNvlink : kP2pChunkPcie);
+  plan->p2p_chunk_bytes = std::min(chunk, lay.simple() / 8);
+}
 
-  // Tree (§1.4): a chain per host in rank order, hosts chained through their first ranks.
-  std::vector<int> parent(n, -1);
-  std::vector<std::vector<int>> children(n);
-  {
-    std::vector<int> heads;
-    for (int i = 0; i < n; ++i) {
-      const int r = order[i];
-      const bool new_host = i == 0 || !topo.same_host(g(order[i - 1]), g(r));
-      if (new_host) {
-        if (!heads.empty()) parent[r] = heads.back();
-        heads.push_back(r);
-      } else {
-        parent[r] = order[i - 1];
-      }
-      if (parent[r] >= 0) children[parent[r]].push_back(r);
-    }
+// NVLS buffers (§1.6) by NCCL version: bytes and how they were counted.
+std::pair<Bytes, std::string> NvlsBuffers(NcclVersion v, int channels, int n) {
+  if (v < NcclVersion{2, 21, 0}) {
+    return {RoundUp(static_cast<Bytes>(channels) * 2 * (4 * kMiB + 2 * kMiB) * n, kMcRecommendedGranularity),
+            std::to_string(channels) + " ch x 2 x 6 MiB x " + std::to_string(n) + " ranks, to 512 MiB"};
   }
+  if (v < NcclVersion{2, 22, 0}) {
+    return {RoundUp(static_cast<Bytes>(channels) * 2 * (1 * kMiB + 2 * kMiB) * n, kMcRecommendedGranularity),
+            std::to_string(channels) + " ch x 2 x 3 MiB x " + std::to_string(n) + " ranks, to 512 MiB"};
+  }
+  if (v < NcclVersion{2, 26, 0}) {
+    return {RoundUp(static_cast<Bytes>(kNvlsChannels) * 2 * kMiB * n, kMcRecommendedGranularity) +
+                kNvlsCreditBytes,
+            "16 ch x 2 x 1 MiB x " + std::to_string(n) + " ranks, to 512 MiB, + 2 MiB credits"};
+  }
+  return {RoundUp(static_cast<Bytes>(kNvlsChannels) * 2 * kMiB * n, kCuMemGranularity) + kNvlsCreditBytes,
+          "16 ch x 2 x 1 MiB x " + std::to_string(n) + " ranks + 2 MiB credits"};
+}
 
+// The ring connections of rank r, the tree connections beyond them, its tree position and transports.
+struct RankConnections {
+  std::set<Conn> ring;
+  std::vector<Conn> extra;
+};
+
+RankConnections ConnectionsOf(const CommLayout& lay, int r, NcclRankMemory* m) {
+  const int n = lay.size();
+  RankConnections rc;
+  rc.ring = {{lay.prev(r), true}, {lay.next(r), false}};
+  std::set<Conn> tree;
+  auto add_tree = [&](int q) {
+    if (q < 0) return;
+    tree.insert({q, true});
+    tree.insert({q, false});
+  };
+  add_tree(lay.parent(r));
+  for (int c : lay.children(r)) add_tree(c);
+  for (const Conn& c : tree) {
+    if (!rc.ring.count(c)) rc.extra.push_back(c);
+  }
+  if (n >= 3) {
+    m->tree_position = lay.parent(r) < 0 ? "head" : (lay.children(r).empty() ? "tail" : "middle");
+  }
+  std::set<NcclTransport> used;
+  for (const Conn& c : rc.ring) used.insert(lay.transport(r, c.peer));
+  for (const Conn& c : rc.extra) used.insert(lay.transport(r, c.peer));
+  for (NcclTransport t : {NcclTransport::kP2p, NcclTransport::kShm, NcclTransport::kNet}) {
+    if (!used.count(t)) continue;
+    if (!m->transport.empty()) m->transport += '+';
+    m->transport += NcclTransportName(t);
+  }
+  return rc;
+}
+
+// Channel structures (§1.5), ring (§1.4), tree extras and the NET-shared buffer (eager only).
+void AddConnectionBuffers(const CommLayout& lay, const NcclUsage& usage, int r, const RankConnections& rc,
+                          const NcclCommPlan& plan, NcclRankMemory* m) {
   const int C = plan.coll_channels, P = plan.p2p_channels;
-  std::string mode = plan.lazy_connect ? "lazy connect" : "eager connect";
-  plan.ranks.resize(n);
-  for (int r = 0; r < n; ++r) {
-    NcclRankMemory& m = plan.ranks[r];
-    if (n == 1) continue;
-    std::set<Conn> ring = {{prev[r], true}, {next[r], false}};
-    std::set<Conn> tree;
-    auto add_tree = [&](int q) {
-      if (q < 0) return;
-      tree.insert({q, true});
-      tree.insert({q, false});
-    };
-    add_tree(parent[r]);
-    for (int c : children[r]) add_tree(c);
-    std::vector<Conn> extra;
-    for (const Conn& c : tree) {
-      if (!ring.count(c)) extra.push_back(c);
+  if (plan.cumem) {
+    const int allocs = kFixedStructAllocs + kStructAllocsPerChannel * std::max(C, P);
+    m->allocations.push_back(
+        {"NCCL channel structures ((" + std::to_string(kFixedStructAllocs) + " + " +
+             std::to_string(kStructAllocsPerChannel) + " x " + std::to_string(std::max(C, P)) +
+             ") x 2 MiB cuMem granules)",
+         allocs * kCuMemGranularity, NcclStage::kCreation,
+         "nccl_cuda_overheads.md §1.5; NVIDIA/nccl src/channel.cc initChannel, src/include/alloc.h"});
+  }
+  const Bytes ring_recv = lay.recv_bytes(r, lay.prev(r)), ring_send = lay.send_bytes(r, lay.next(r));
+  if (ring_recv + ring_send > 0 && (!plan.lazy_connect || usage.ring_collective)) {
+    m->allocations.push_back(
+        {"NCCL ring buffers (" + std::to_string(C) + " ch x (" + MiBText(ring_recv) + " recv + " +
+             MiBText(ring_send) + " send) MiB)" + (plan.lazy_connect ? ", at the first ring collective" : ""),
+         C * (ring_recv + ring_send), plan.lazy_connect ? NcclStage::kFirstRingCollective : NcclStage::kCreation,
+         "nccl_cuda_overheads.md §1.2, §1.4; src/transport/generic.cc ncclTransportRingConnect"});
+  }
+  if (plan.lazy_connect) return;
+  if (!rc.extra.empty()) {
+    Bytes per_channel = 0;
+    int nrecv = 0, nsend = 0;
+    for (const Conn& c : rc.extra) {
+      per_channel += c.recv ? lay.recv_bytes(r, c.peer) : lay.send_bytes(r, c.peer);
+      (c.recv ? nrecv : nsend) += 1;
     }
-    if (n >= 3) {
-      m.tree_position = parent[r] < 0 ? "head" : (children[r].empty() ? "tail" : "middle");
-    }
-
-    std::set<NcclTransport> used;
-    for (const Conn& c : ring) used.insert(transport(r, c.peer));
-    for (const Conn& c : extra) used.insert(transport(r, c.peer));
-    for (NcclTransport t : {NcclTransport::kP2p, NcclTransport::kShm, NcclTransport::kNet}) {
-      if (!used.count(t)) continue;
-      if (!m.transport.empty()) m.transport += '+';
-      m.transport += NcclTransportName(t);
-    }
-    for (const Conn& c : ring)
-      plan.p2p_read |= transport(r, c.peer) == NcclTransport::kP2p && read_mode(r, c.peer);
-
-    // §1.5 channel structures.
-    if (plan.cumem) {
-      const int allocs = kFixedStructAllocs + kStructAllocsPerChannel * std::max(C, P);
-      m.allocations.push_back(
-          {"NCCL channel structures ((" + std::to_string(kFixedStructAllocs) + " + " +
-               std::to_string(kStructAllocsPerChannel) + " x " + std::to_string(std::max(C, P)) +
-               ") x 2 MiB cuMem granules)",
-           allocs * kCuMemGranularity, NcclStage::kCreation,
-           "nccl_cuda_overheads.md §1.5; NVIDIA/nccl src/channel.cc initChannel, src/include/alloc.h"});
-    }
-    // §1.4 ring.
-    const Bytes ring_recv = recv_bytes(r, prev[r]), ring_send = send_bytes(r, next[r]);
-    if (ring_recv + ring_send > 0 && (!plan.lazy_connect || usage.ring_collective)) {
-      m.allocations.push_back(
-          {"NCCL ring buffers (" + std::to_string(C) + " ch x (" + MiBText(ring_recv) + " recv + " +
-               MiBText(ring_send) + " send) MiB)" +
-               (plan.lazy_connect ? ", at the first ring collective" : ""),
-           C * (ring_recv + ring_send),
-           plan.lazy_connect ? NcclStage::kFirstRingCollective : NcclStage::kCreation,
-           "nccl_cuda_overheads.md §1.2, §1.4; src/transport/generic.cc ncclTransportRingConnect"});
-    }
-    // §1.4 tree extras (eager only).
-    if (!plan.lazy_connect && !extra.empty()) {
-      Bytes per_channel = 0;
-      int nrecv = 0, nsend = 0;
-      for (const Conn& c : extra) {
-        per_channel += c.recv ? recv_bytes(r, c.peer) : send_bytes(r, c.peer);
-        (c.recv ? nrecv : nsend) += 1;
-      }
-      if (per_channel > 0) {
-        m.allocations.push_back(
-            {"NCCL tree connections beyond the ring (" + m.tree_position + ": +" + std::to_string(nrecv) +
-                 " recv +" + std::to_string(nsend) + " send per channel, " + std::to_string(C) + " ch)",
-             C * per_channel, NcclStage::kCreation,
-             "nccl_cuda_overheads.md §1.4, §1.8; src/transport/generic.cc ncclTransportTreeConnect"});
-      }
-    }
-    // §1.4 NET-shared p2p buffer (eager only, even on one node).
-    if (!plan.lazy_connect) {
-      const Bytes shared = round_alloc(static_cast<Bytes>(P) * kSharedSteps * plan.p2p_chunk_bytes);
-      m.allocations.push_back({"NCCL NET-shared p2p buffer (" + std::to_string(P) + " ch x 16 steps x " +
-                                   std::to_string(plan.p2p_chunk_bytes / kKiB) + " KiB)",
-                               shared, NcclStage::kCreation,
-                               "nccl_cuda_overheads.md §1.4; src/transport/net.cc sharedNetBuffersInit"});
-    }
-    // §1.6 NVLS.
-    if (nvls_possible && (!plan.lazy_connect || usage.large_all_reduce)) {
-      Bytes nvls = 0;
-      std::string how;
-      if (v < NcclVersion{2, 21, 0}) {
-        nvls = RoundUp(static_cast<Bytes>(C) * 2 * (4 * kMiB + 2 * kMiB) * n, kMcRecommendedGranularity);
-        how = std::to_string(C) + " ch x 2 x 6 MiB x " + std::to_string(n) + " ranks, to 512 MiB";
-      } else if (v < NcclVersion{2, 22, 0}) {
-        nvls = RoundUp(static_cast<Bytes>(C) * 2 * (1 * kMiB + 2 * kMiB) * n, kMcRecommendedGranularity);
-        how = std::to_string(C) + " ch x 2 x 3 MiB x " + std::to_string(n) + " ranks, to 512 MiB";
-      } else if (v < NcclVersion{2, 26, 0}) {
-        nvls = RoundUp(static_cast<Bytes>(kNvlsChannels) * 2 * kMiB * n, kMcRecommendedGranularity) +
-               kNvlsCreditBytes;
-        how = "16 ch x 2 x 1 MiB x " + std::to_string(n) + " ranks, to 512 MiB, + 2 MiB credits";
-      } else {
-        nvls =
-            RoundUp(static_cast<Bytes>(kNvlsChannels) * 2 * kMiB * n, kCuMemGranularity) + kNvlsCreditBytes;
-        how = "16 ch x 2 x 1 MiB x " + std::to_string(n) + " ranks + 2 MiB credits";
-      }
-      const bool at_init = !plan.lazy_connect;
-      const NcclStage stage = at_init ? NcclStage::kCreation : NcclStage::kFirstLargeAllReduce;
-      m.allocations.push_back(
-          {"NCCL NVLS buffers (" + how + ")" + (at_init ? "" : ", at the first large all-reduce"), nvls,
-           stage, "nccl_cuda_overheads.md §1.6; src/transport/nvls.cc"});
-      if (plan.cumem) {
-        m.allocations.push_back({"NCCL NVLS channel structures (16 x 2 MiB)",
-                                 kNvlsChannels * kCuMemGranularity, stage,
-                                 "nccl_cuda_overheads.md §1.5, §1.8; src/channel.cc initNvlsChannel"});
-      }
-    }
-    // §1.4 p2p connections of a gather built from send/recv (connected at the first send/recv).
-    if (usage.gather_root >= 0) {
-      const int root = usage.gather_root;
-      Bytes bytes = 0;
-      if (r == root) {
-        for (int s = 0; s < n; ++s) bytes += s == r ? 0 : plan.p2p_channels_per_peer * recv_bytes(r, s);
-      } else {
-        bytes = plan.p2p_channels_per_peer * send_bytes(r, root);
-      }
-      if (bytes > 0) {
-        m.allocations.push_back({"NCCL send/recv connections of a gather to rank " + std::to_string(root) +
-                                     " (" + std::to_string(plan.p2p_channels_per_peer) + " ch per peer)",
-                                 bytes, NcclStage::kFirstSendRecv,
-                                 "nccl_cuda_overheads.md §1.4 (p2p); pytorch ProcessGroupNCCL gather"});
-      }
+    if (per_channel > 0) {
+      m->allocations.push_back(
+          {"NCCL tree connections beyond the ring (" + m->tree_position + ": +" + std::to_string(nrecv) +
+               " recv +" + std::to_string(nsend) + " send per channel, " + std::to_string(C) + " ch)",
+           C * per_channel, NcclStage::kCreation,
+           "nccl_cuda_overheads.md §1.4, §1.8; src/transport/generic.cc ncclTransportTreeConnect"});
     }
   }
-  plan.nvls = nvls_possible && (!plan.lazy_connect || usage.large_all_reduce);
+  // NET-shared p2p buffer, even on one node.
+  const Bytes shared = lay.round_alloc(static_cast<Bytes>(P) * kSharedSteps * plan.p2p_chunk_bytes);
+  m->allocations.push_back({"NCCL NET-shared p2p buffer (" + std::to_string(P) + " ch x 16 steps x " +
+                                std::to_string(plan.p2p_chunk_bytes / kKiB) + " KiB)",
+                            shared, NcclStage::kCreation,
+                            "nccl_cuda_overheads.md §1.4; src/transport/net.cc sharedNetBuffersInit"});
+}
 
-  // Human sentences.
-  std::string t0 = n > 1 ? plan.ranks[0].transport : "none";
-  plan.notes.push_back("NCCL " + ToString(v) + ", cuMem " + (plan.cumem ? "on" : "off") + ", " + mode + ": " +
-                       std::to_string(C) + " coll channels, " + std::to_string(P) + " p2p channels (" +
-                       std::to_string(plan.p2p_channels_per_peer) + " per peer), transport " + t0 +
-                       (plan.p2p_read ? " (read mode)" : ""));
-  if (plan.lazy_connect) {
-    plan.notes.push_back(
+void AddNvlsBuffers(NcclVersion v, int n, const NcclCommPlan& plan, NcclRankMemory* m) {
+  const auto [nvls, how] = NvlsBuffers(v, plan.coll_channels, n);
+  const bool at_init = !plan.lazy_connect;
+  const NcclStage stage = at_init ? NcclStage::kCreation : NcclStage::kFirstLargeAllReduce;
+  m->allocations.push_back({"NCCL NVLS buffers (" + how + ")" + (at_init ? "" : ", at the first large all-reduce"),
+                            nvls, stage, "nccl_cuda_overheads.md §1.6; src/transport/nvls.cc"});
+  if (plan.cumem) {
+    m->allocations.push_back({"NCCL NVLS channel structures (16 x 2 MiB)", kNvlsChannels * kCuMemGranularity,
+                              stage, "nccl_cuda_overheads.md §1.5, §1.8; src/channel.cc initNvlsChannel"});
+  }
+}
+
+// §1.4 p2p connections of a gather built from send/recv (connected at the first send/recv).
+void AddGatherConnections(const CommLayout& lay, int root, int r, const NcclCommPlan& plan,
+                          NcclRankMemory* m) {
+  Bytes bytes = 0;
+  if (r == root) {
+    for (int s = 0; s < lay.size(); ++s) bytes += s == r ? 0 : plan.p2p_channels_per_peer * lay.recv_bytes(r, s);
+  } else {
+    bytes = plan.p2p_channels_per_peer * lay.send_bytes(r, root);
+  }
+  if (bytes > 0) {
+    m->allocations.push_back({"NCCL send/recv connections of a gather to rank " + std::to_string(root) + " (" +
+                                  std::to_string(plan.p2p_channels_per_peer) + " ch per peer)",
+                              bytes, NcclStage::kFirstSendRecv,
+                              "nccl_cuda_overheads.md §1.4 (p2p); pytorch ProcessGroupNCCL gather"});
+  }
+}
+
+// Human sentences explaining the plan.
+void AddNotes(const NcclCommSpec& spec, const CommLayout& lay, NcclCommPlan* plan) {
+  const int n = lay.size();
+  const std::string mode = plan->lazy_connect ? "lazy connect" : "eager connect";
+  const std::string t0 = n > 1 ? plan->ranks[0].transport : "none";
+  plan->notes.push_back("NCCL " + ToString(spec.version) + ", cuMem " + (plan->cumem ? "on" : "off") + ", " +
+                        mode + ": " + std::to_string(plan->coll_channels) + " coll channels, " +
+                        std::to_string(plan->p2p_channels) + " p2p channels (" +
+                        std::to_string(plan->p2p_channels_per_peer) + " per peer), transport " + t0 +
+                        (plan->p2p_read ? " (read mode)" : ""));
+  if (plan->lazy_connect) {
+    plan->notes.push_back(
         "lazy connect: only channel structures at init; ring buffers come with the first ring "
         "collective, NVLS/tree buffers only when NCCL's tuner first picks them (tree not modelled)");
-  } else if (plan.cumem) {
-    plan.notes.push_back("eager connect with cuMem: every device allocation is its own 2 MiB granule");
+  } else if (plan->cumem) {
+    plan->notes.push_back("eager connect with cuMem: every device allocation is its own 2 MiB granule");
   } else {
-    plan.notes.push_back(
+    plan->notes.push_back(
         "eager connect without cuMem: channel structures are packed cudaMalloc blocks (< 1 MiB, "
         "not counted); ring, tree and the NET-shared buffer are built inside ncclCommInitRank");
   }
   if (n > 1 && t0.find("SHM") != std::string::npos) {
-    plan.notes.push_back(
+    plan->notes.push_back(
         "SHM transport: ring/tree FIFOs live in host shared memory (/dev/shm), not on the GPU");
   }
-  if (multi_host) {
-    plan.notes.push_back(
+  if (lay.multi_host()) {
+    plan->notes.push_back(
         std::string("NET transport between hosts: buffers on the GPU only with GPUDirect RDMA (") +
-        (gdr ? "assumed for datacenter cards" : "not on this card") +
+        (lay.gdr() ? "assumed for datacenter cards" : "not on this card") +
         "); the multi-node tree is approximated as host chains joined at their first ranks");
   }
+}
+
+}  // namespace
+
+StatusOr<NcclCommPlan> PlanNcclComm(const NcclCommSpec& spec, const NcclUsage& usage) {
+  TPSIM_RETURN_IF_ERROR(CheckSpec(spec, usage));
+  NcclCommPlan plan;
+  plan.version = spec.version;
+  const NcclVersion v = spec.version;
+  ChooseConnectMode(spec, &plan);
+  const CommLayout lay(spec, plan);
+  const int n = lay.size();
+
+  // NCCL <= 2.28 turns NVLS off for <= 2 GPUs, 2.29+ for < 2.
+  const bool nvls_hw = lay.nvls_hardware();
+  const int nvls_min_ranks = v >= NcclVersion{2, 29, 0} ? 2 : 3;
+  const bool nvls_possible = nvls_hw && v >= NcclVersion{2, 17, 0} && n >= nvls_min_ranks;
+  if (nvls_hw && !nvls_possible) {
+    plan.notes.push_back("NVLS off: NCCL " + ToString(v) +
+                         " needs more than 2 GPUs for NVLS (from 2.29 two suffice)");
+  }
+  ChooseChannels(spec, lay, nvls_possible, &plan);
+
+  const bool nvls_built = nvls_possible && (!plan.lazy_connect || usage.large_all_reduce);
+  plan.ranks.resize(n);
+  for (int r = 0; r < n && n > 1; ++r) {
+    NcclRankMemory& m = plan.ranks[r];
+    const RankConnections rc = ConnectionsOf(lay, r, &m);
+    for (const Conn& c : rc.ring)
+      plan.p2p_read |= lay.transport(r, c.peer) == NcclTransport::kP2p && lay.read_mode(r, c.peer);
+    AddConnectionBuffers(lay, usage, r, rc, plan, &m);
+    if (nvls_built) AddNvlsBuffers(v, n, plan, &m);
+    if (usage.gather_root >= 0) AddGatherConnections(lay, usage.gather_root, r, plan, &m);
+  }
+  plan.nvls = nvls_built;
+  AddNotes(spec, lay, &plan);
   return plan;
 }
 
